@@ -1,0 +1,12 @@
+//! Where the connection record lives: the [`CredentialStore`] seam, the record, and the file and
+//! memory stores.
+
+mod file;
+mod memory;
+mod record;
+mod traits;
+
+pub use file::{FileStore, ResealReport};
+pub use memory::MemoryStore;
+pub use record::{Connection, ConnectionRecord, Intent, Operation};
+pub use traits::{CredentialStore, Loaded, RecordVersion, version_conflict};

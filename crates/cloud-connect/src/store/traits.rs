@@ -1,0 +1,42 @@
+//! The `CredentialStore` seam: load, save and delete the one connection record, with
+//! compare-and-swap on an opaque version so two writers never silently overwrite each other.
+
+use async_trait::async_trait;
+
+use super::record::ConnectionRecord;
+use crate::error::{Error, ErrorCode, Result};
+
+/// An opaque version of the stored record. Each store defines its own form (a counter, an
+/// Elasticsearch `_seq_no`/`_primary_term` pair); callers only pass it back.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RecordVersion(pub String);
+
+/// The result of a load: the record (if any) and the version to pass to the next write.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The record, or `None` when nothing is stored.
+    pub record: Option<ConnectionRecord>,
+    /// The version the next `save`/`delete` must name.
+    pub version: RecordVersion,
+}
+
+/// Stores the connection record. Every write is a compare-and-swap against the version read.
+#[async_trait]
+pub trait CredentialStore: Send + Sync + std::fmt::Debug {
+    /// Reads the record.
+    async fn load(&self) -> Result<Loaded>;
+    /// Writes `record` if the stored version is still `expected`; returns the new version. A
+    /// mismatch is a [`ErrorCode::Conflict`] error ([`version_conflict`]).
+    async fn save(&self, record: &ConnectionRecord, expected: &RecordVersion) -> Result<RecordVersion>;
+    /// Removes the record if the stored version is still `expected`; returns the new version.
+    async fn delete(&self, expected: &RecordVersion) -> Result<RecordVersion>;
+}
+
+/// The error every store returns when the stored version is not the expected one.
+pub fn version_conflict() -> Error {
+    Error::new(
+        ErrorCode::Conflict,
+        "the stored connection record was changed by another writer",
+    )
+    .with_retryable(true)
+}
