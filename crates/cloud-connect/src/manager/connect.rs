@@ -33,7 +33,7 @@ impl ServiceManager {
             ));
         }
         // Local checks come before any Cloud call: nothing is registered that we could not store.
-        let body = self.onboarding_body().await?;
+        let mut body = self.onboarding_body().await?;
         let user = self
             .inner
             .cloud
@@ -49,6 +49,12 @@ impl ServiceManager {
                     "the API key belongs to the Cloud registration of another Elasticsearch cluster (uuid {theirs}, local uuid {}); use a key for this cluster, or ask to adopt that registration",
                     body.self_managed_cluster.id
                 )));
+            }
+            if *theirs != body.self_managed_cluster.id {
+                // Adopting: a cluster key may only onboard its own registration, so send the
+                // Cloud's own identity (Kibana's behaviour), as the caller explicitly asked.
+                body.self_managed_cluster = existing.cluster.self_managed_cluster.clone();
+                body.license = existing.cluster.license.clone();
             }
         }
 
