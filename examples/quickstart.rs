@@ -50,14 +50,20 @@ async fn main() -> Result<(), Box<dyn Error>> {
     print_services(&status.cluster.services);
     println!(
         "   subscription: {}",
-        status.subscription.as_ref().map_or("unknown", |s| s.as_str())
+        status
+            .subscription
+            .as_ref()
+            .map_or("unknown", |s| s.as_str())
     );
 
     println!("\n4. Enable AutoOps and EIS");
     let changes = BTreeMap::from([(Service::AutoOps, true), (Service::Eis, true)]);
     let updated = manager.update_services(changes).await?;
     print_services(&updated.cluster.services);
-    println!("   Elasticsearch GET _inference/_ccm: {:?}", es.get_ccm().await?);
+    println!(
+        "   Elasticsearch GET _inference/_ccm: {:?}",
+        es.get_ccm().await?
+    );
 
     println!("\n5. Rotate keys");
     let eis_before = sims.es().ccm_key();
@@ -87,7 +93,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .await
     {
         Ok(_) => return Err("the injected Elasticsearch failure did not surface".into()),
-        Err(e) => println!("   update failed as expected: [{}] {}", e.code(), e.message()),
+        Err(e) => println!(
+            "   update failed as expected: [{}] {}",
+            e.code(),
+            e.message()
+        ),
     }
     let cloud_view = sims
         .cloud()
@@ -126,7 +136,11 @@ fn print_services(services: &cloud_connect::model::Services) {
         println!(
             "   {:<9} {}",
             s.as_str(),
-            if services.enabled(s) { "enabled" } else { "disabled" }
+            if services.enabled(s) {
+                "enabled"
+            } else {
+                "disabled"
+            }
         );
     }
 }

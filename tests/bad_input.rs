@@ -13,14 +13,28 @@ async fn malformed_api_keys_are_refused_before_any_request() {
     let sims = start_simulators().await;
     let store = Arc::new(MemoryStore::new());
     let m = manager_with_store(&sims, store.clone(), ManagerOptions::default());
-    for bad in ["", "   ", "essu_abc\ndef", "essu_\u{0}x", "essu\u{7f}", "ess u", "\t\r\n"] {
+    for bad in [
+        "",
+        "   ",
+        "essu_abc\ndef",
+        "essu_\u{0}x",
+        "essu\u{7f}",
+        "ess u",
+        "\t\r\n",
+    ] {
         let e = m.connect(bad, ConnectOptions::default()).await.unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidInput, "{bad:?}");
-        assert!(!e.message().contains(bad.trim()) || bad.trim().is_empty(), "the key is not echoed");
+        assert!(
+            !e.message().contains(bad.trim()) || bad.trim().is_empty(),
+            "the key is not echoed"
+        );
     }
     assert!(store.snapshot().is_none());
     assert_eq!(store.write_count(), 0);
-    assert!(sims.cloud().requests().is_empty(), "nothing reached the Cloud");
+    assert!(
+        sims.cloud().requests().is_empty(),
+        "nothing reached the Cloud"
+    );
 }
 
 #[tokio::test]
@@ -28,14 +42,23 @@ async fn encryption_key_rules_at_construction() {
     let sims = start_simulators().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("r.json");
-    let short = builder_for(&sims, fast_http()).encryption_key("too-short").store_path(&path).build();
+    let short = builder_for(&sims, fast_http())
+        .encryption_key("too-short")
+        .store_path(&path)
+        .build();
     assert_eq!(short.err().map(|e| e.code()), Some(ErrorCode::InvalidInput));
     let missing = cloud_connect::ServiceManagerBuilder::new()
         .cloud_url(sims.cloud_url())
-        .elasticsearch(sims.es_url(), cloud_connect::elasticsearch::EsCredentials::None)
+        .elasticsearch(
+            sims.es_url(),
+            cloud_connect::elasticsearch::EsCredentials::None,
+        )
         .store_path(&path)
         .build();
-    assert_eq!(missing.err().map(|e| e.code()), Some(ErrorCode::EncryptionKeyMissing));
+    assert_eq!(
+        missing.err().map(|e| e.code()),
+        Some(ErrorCode::EncryptionKeyMissing)
+    );
     assert!(!path.exists(), "nothing written");
 }
 
@@ -46,14 +69,21 @@ async fn malformed_cloud_answers_are_typed_errors_with_nothing_stored() {
     let m = manager_with_store(&sims, store.clone(), ManagerOptions::default());
     let cases = [
         (FaultKind::MalformedJson, ErrorCode::CloudProtocol),
-        (FaultKind::text(502, "<html>Bad Gateway</html>"), ErrorCode::CloudUnavailable),
+        (
+            FaultKind::text(502, "<html>Bad Gateway</html>"),
+            ErrorCode::CloudUnavailable,
+        ),
         (FaultKind::Hang, ErrorCode::Timeout),
         (FaultKind::TruncatedBody, ErrorCode::Network),
     ];
     for (kind, code) in cases {
         // Every attempt fails (GET is retried), so the error surfaces.
-        sims.cloud().inject(FaultSpec::always("cloud.get_saas_user", kind.clone()));
-        let e = m.connect(&sims.org_api_key(), ConnectOptions::default()).await.unwrap_err();
+        sims.cloud()
+            .inject(FaultSpec::always("cloud.get_saas_user", kind.clone()));
+        let e = m
+            .connect(&sims.org_api_key(), ConnectOptions::default())
+            .await
+            .unwrap_err();
         assert_eq!(e.code(), code, "{kind:?}: {e}");
         sims.cloud().clear_faults();
         assert!(store.snapshot().is_none(), "{kind:?}");
@@ -64,7 +94,11 @@ async fn malformed_cloud_answers_are_typed_errors_with_nothing_stored() {
 #[tokio::test]
 async fn unknown_service_names_are_refused() {
     for bad in ["autoops", "EIS", "", "eis ", "observability"] {
-        assert_eq!(Service::parse(bad).unwrap_err().code(), ErrorCode::InvalidInput, "{bad:?}");
+        assert_eq!(
+            Service::parse(bad).unwrap_err().code(),
+            ErrorCode::InvalidInput,
+            "{bad:?}"
+        );
     }
     assert_eq!(Service::parse("eis").unwrap(), Service::Eis);
     assert_eq!(Service::parse("auto_ops").unwrap(), Service::AutoOps);
@@ -76,8 +110,13 @@ async fn file_store_is_owner_only_and_keeps_no_plaintext_key() {
     let sims = start_simulators().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("record.json");
-    let m = builder_for(&sims, fast_http()).store_path(&path).build().unwrap();
-    m.connect(&sims.org_api_key(), ConnectOptions::default()).await.unwrap();
+    let m = builder_for(&sims, fast_http())
+        .store_path(&path)
+        .build()
+        .unwrap();
+    m.connect(&sims.org_api_key(), ConnectOptions::default())
+        .await
+        .unwrap();
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let text = std::fs::read_to_string(&path).unwrap();

@@ -32,7 +32,10 @@ fn manager(spec: &Value) -> ServiceManager {
 }
 
 fn now_ns() -> u128 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
 }
 
 /// Runs this process's share of updates; returns one JSON object per call.
@@ -81,7 +84,9 @@ async fn hammer(m: ServiceManager, seed: u64) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrency_child() {
-    let Ok(spec) = std::env::var(CHILD_ENV) else { return };
+    let Ok(spec) = std::env::var(CHILD_ENV) else {
+        return;
+    };
     let spec: Value = serde_json::from_str(&spec).unwrap();
     let results = hammer(manager(&spec), 2).await;
     println!("RESULTS {}", Value::Array(results));
@@ -97,22 +102,38 @@ async fn two_processes_one_writer_at_a_time() {
     let store = dir.path().join("record.json");
     let spec = json!({"cloud_url": sims.cloud_url(), "es_url": sims.es_url(), "es_auth": sims.es_authorization(), "store": store});
     let parent = manager(&spec);
-    let cluster_id = parent.connect(&sims.org_api_key(), ConnectOptions::default()).await.unwrap().cluster_id;
+    let cluster_id = parent
+        .connect(&sims.org_api_key(), ConnectOptions::default())
+        .await
+        .unwrap()
+        .cluster_id;
 
     let exe = std::env::current_exe().unwrap();
     let child_spec = spec.to_string();
     let child = tokio::task::spawn_blocking(move || {
         std::process::Command::new(exe)
-            .args(["concurrency_child", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                "concurrency_child",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, child_spec)
             .output()
             .unwrap()
     });
     let mut results = hammer(parent.clone(), 1).await;
     let output = child.await.unwrap();
-    assert!(output.status.success(), "child failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "child failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let line = stdout.lines().find_map(|l| l.split_once("RESULTS ").map(|(_, r)| r)).expect("child results");
+    let line = stdout
+        .lines()
+        .find_map(|l| l.split_once("RESULTS ").map(|(_, r)| r))
+        .expect("child results");
     results.extend(serde_json::from_str::<Vec<Value>>(line).unwrap());
     assert_eq!(results.len(), 2 * UPDATES_PER_PROCESS);
 
@@ -126,13 +147,23 @@ async fn two_processes_one_writer_at_a_time() {
         );
     }
     let successes = results.len() - refused.len();
-    println!("concurrency: {successes} succeeded, {} refused with operation_in_progress/conflict", refused.len());
-    assert!(successes > 10, "too few updates went through to prove anything");
+    println!(
+        "concurrency: {successes} succeeded, {} refused with operation_in_progress/conflict",
+        refused.len()
+    );
+    assert!(
+        successes > 10,
+        "too few updates went through to prove anything"
+    );
 
     // The final state equals the last successful operation's, per service. A no-op success is
     // ordered by when it read the state, a change by when it completed.
     let at = |r: &Value| -> u128 {
-        let k = if r["noop"] == json!(true) { "start" } else { "end" };
+        let k = if r["noop"] == json!(true) {
+            "start"
+        } else {
+            "end"
+        };
         r[k].as_str().unwrap().parse().unwrap()
     };
     let final_cluster = sims.cloud().cluster(&cluster_id).unwrap();
@@ -150,10 +181,13 @@ async fn two_processes_one_writer_at_a_time() {
     }
     // No torn file: it parses and decrypts; no intent is left; the three views agree.
     std::thread::sleep(Duration::from_millis(10));
-    let record = FileStore::new(Path::new(&store), cloud_connect::crypto::EncryptionKeys::primary_only(DEMO_ENCRYPTION_KEY).unwrap())
-        .load()
-        .await
-        .unwrap()
-        .record;
+    let record = FileStore::new(
+        Path::new(&store),
+        cloud_connect::crypto::EncryptionKeys::primary_only(DEMO_ENCRYPTION_KEY).unwrap(),
+    )
+    .load()
+    .await
+    .unwrap()
+    .record;
     common::agreement(&sims, record.as_ref()).unwrap();
 }

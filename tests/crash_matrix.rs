@@ -21,14 +21,26 @@ use serde_json::{Value, json};
 
 const CHILD_ENV: &str = "CLOUD_CONNECT_CRASH_CHILD";
 
-fn manager(cloud_url: &str, es_url: &str, es_auth: &str, store: &Path, lease: Duration) -> ServiceManager {
+fn manager(
+    cloud_url: &str,
+    es_url: &str,
+    es_auth: &str,
+    store: &Path,
+    lease: Duration,
+) -> ServiceManager {
     cloud_connect::ServiceManagerBuilder::new()
         .cloud_url(cloud_url)
-        .elasticsearch(es_url, cloud_connect::elasticsearch::EsCredentials::Header(es_auth.to_owned().into()))
+        .elasticsearch(
+            es_url,
+            cloud_connect::elasticsearch::EsCredentials::Header(es_auth.to_owned().into()),
+        )
         .http_options(fast_http())
         .encryption_key(DEMO_ENCRYPTION_KEY)
         .store_path(store)
-        .manager_options(ManagerOptions { lease_timeout: lease, ..ManagerOptions::default() })
+        .manager_options(ManagerOptions {
+            lease_timeout: lease,
+            ..ManagerOptions::default()
+        })
         .build()
         .unwrap()
 }
@@ -36,9 +48,15 @@ fn manager(cloud_url: &str, es_url: &str, es_auth: &str, store: &Path, lease: Du
 async fn run_operation(m: &ServiceManager, failpoint: &str, org_key: &str) {
     let op = failpoint.split('.').next().unwrap();
     let result = match op {
-        "connect" => m.connect(org_key, ConnectOptions::default()).await.map(|_| ()),
+        "connect" => m
+            .connect(org_key, ConnectOptions::default())
+            .await
+            .map(|_| ()),
         "update_services" => m
-            .update_services(BTreeMap::from([(Service::AutoOps, true), (Service::Eis, true)]))
+            .update_services(BTreeMap::from([
+                (Service::AutoOps, true),
+                (Service::Eis, true),
+            ]))
             .await
             .map(|_| ()),
         "rotate_cluster_key" => m.rotate_cluster_key().await.map(|_| ()),
@@ -52,22 +70,37 @@ async fn run_operation(m: &ServiceManager, failpoint: &str, org_key: &str) {
 /// The child side: runs only when re-executed by the matrix with `CLOUD_CONNECT_CRASH_CHILD` set.
 #[tokio::test]
 async fn crash_child() {
-    let Ok(spec) = std::env::var(CHILD_ENV) else { return };
+    let Ok(spec) = std::env::var(CHILD_ENV) else {
+        return;
+    };
     let spec: Value = serde_json::from_str(&spec).unwrap();
     let s = |k: &str| spec[k].as_str().unwrap().to_owned();
     // A 1 ms lease: the crashed intent is abandoned at once, so the next process may take it over.
-    let m = manager(&s("cloud_url"), &s("es_url"), &s("es_auth"), Path::new(&s("store")), Duration::from_millis(1));
+    let m = manager(
+        &s("cloud_url"),
+        &s("es_url"),
+        &s("es_auth"),
+        Path::new(&s("store")),
+        Duration::from_millis(1),
+    );
     run_operation(&m, &s("failpoint"), &s("org_key")).await;
 }
 
 async fn setup(sims: &Simulators, store: &Path, failpoint: &str) {
-    let m = builder_for(sims, fast_http()).store_path(store).build().unwrap();
+    let m = builder_for(sims, fast_http())
+        .store_path(store)
+        .build()
+        .unwrap();
     if failpoint.starts_with("connect.") {
         return;
     }
-    m.connect(&sims.org_api_key(), ConnectOptions::default()).await.unwrap();
+    m.connect(&sims.org_api_key(), ConnectOptions::default())
+        .await
+        .unwrap();
     if failpoint.starts_with("rotate_service_key.") || failpoint.starts_with("disconnect.") {
-        m.update_services(BTreeMap::from([(Service::Eis, true)])).await.unwrap();
+        m.update_services(BTreeMap::from([(Service::Eis, true)]))
+            .await
+            .unwrap();
     }
 }
 
@@ -103,28 +136,53 @@ async fn crash_matrix() {
         .unwrap()
         .unwrap();
         if status.signal() != Some(6) {
-            failures.push(format!("{failpoint}: the child did not abort there ({status})"));
+            failures.push(format!(
+                "{failpoint}: the child did not abort there ({status})"
+            ));
             continue;
         }
         // A new process (a new manager with its own owner id) reconciles.
-        let m = manager(&sims.cloud_url(), &sims.es_url(), &sims.es_authorization(), &store, Duration::from_secs(60));
+        let m = manager(
+            &sims.cloud_url(),
+            &sims.es_url(),
+            &sims.es_authorization(),
+            &store,
+            Duration::from_secs(60),
+        );
         let report = m.reconcile().await;
-        let record = FileStore::new(&store, cloud_connect::crypto::EncryptionKeys::primary_only(DEMO_ENCRYPTION_KEY).unwrap())
-            .load()
-            .await
-            .unwrap()
-            .record;
+        let record = FileStore::new(
+            &store,
+            cloud_connect::crypto::EncryptionKeys::primary_only(DEMO_ENCRYPTION_KEY).unwrap(),
+        )
+        .load()
+        .await
+        .unwrap()
+        .record;
         match (&report, common::agreement(&sims, record.as_ref())) {
             (Ok(r), Ok(())) => {
                 recovered += 1;
-                println!("  {failpoint}: recovered ({}; {})", if r.rolled_forward == Some(true) { "rolled forward" } else { "rolled back" }, r.actions.join("; "));
+                println!(
+                    "  {failpoint}: recovered ({}; {})",
+                    if r.rolled_forward == Some(true) {
+                        "rolled forward"
+                    } else {
+                        "rolled back"
+                    },
+                    r.actions.join("; ")
+                );
             }
-            (r, agreement) => failures.push(format!("{failpoint}: reconcile {:?}, agreement {agreement:?}", r.as_ref().map(|r| &r.actions))),
+            (r, agreement) => failures.push(format!(
+                "{failpoint}: reconcile {:?}, agreement {agreement:?}",
+                r.as_ref().map(|r| &r.actions)
+            )),
         }
     }
     for f in &failures {
         println!("  NOT recovered: {f}");
     }
-    println!("crash matrix: {} crash points, {recovered} recovered", FAILPOINTS.len());
+    println!(
+        "crash matrix: {} crash points, {recovered} recovered",
+        FAILPOINTS.len()
+    );
     assert_eq!(recovered, FAILPOINTS.len());
 }

@@ -45,11 +45,31 @@ impl Op {
     /// The remote routes each operation calls (one matrix row per route).
     fn routes(self) -> &'static [&'static str] {
         match self {
-            Op::Connect => &["es.info", "es.license", "cloud.get_saas_user", "cloud.create_cluster"],
-            Op::EnableServices => &["cloud.get_cluster", "es.info", "es.ccm_get", "cloud.patch_cluster", "es.ccm_put"],
+            Op::Connect => &[
+                "es.info",
+                "es.license",
+                "cloud.get_saas_user",
+                "cloud.create_cluster",
+            ],
+            Op::EnableServices => &[
+                "cloud.get_cluster",
+                "es.info",
+                "es.ccm_get",
+                "cloud.patch_cluster",
+                "es.ccm_put",
+            ],
             Op::DisableEis => &["cloud.get_cluster", "cloud.patch_cluster", "es.ccm_delete"],
-            Op::RotateClusterKey => &["cloud.rotate_cluster_api_key", "cloud.get_cluster", "cloud.revoke_pending_cluster_api_keys"],
-            Op::RotateEisKey => &["cloud.get_cluster", "cloud.rotate_service_api_key", "es.ccm_put", "cloud.revoke_pending_service_api_keys"],
+            Op::RotateClusterKey => &[
+                "cloud.rotate_cluster_api_key",
+                "cloud.get_cluster",
+                "cloud.revoke_pending_cluster_api_keys",
+            ],
+            Op::RotateEisKey => &[
+                "cloud.get_cluster",
+                "cloud.rotate_service_api_key",
+                "es.ccm_put",
+                "cloud.revoke_pending_service_api_keys",
+            ],
             Op::Disconnect => &["cloud.delete_cluster", "es.ccm_delete"],
             Op::SyncLicense => &["es.info", "cloud.get_cluster", "cloud.patch_cluster"],
         }
@@ -83,10 +103,20 @@ impl Fault {
     fn spec(self, route: &str) -> FaultSpec {
         let err = |code: &str, msg: &str| json!({"errors": [{"code": code, "message": msg}]});
         match self {
-            Fault::S500 => FaultSpec::on_nth(route, 1, FaultKind::json(500, &err("internal", "boom"))),
+            Fault::S500 => {
+                FaultSpec::on_nth(route, 1, FaultKind::json(500, &err("internal", "boom")))
+            }
             Fault::S503 => FaultSpec::on_nth(route, 1, FaultKind::text(503, "Service Unavailable")),
-            Fault::S401 => FaultSpec::on_nth(route, 1, FaultKind::json(401, &err("auth.unauthorized", "Invalid or expired API key"))),
-            Fault::Conflict409 => FaultSpec::on_nth(route, 1, FaultKind::json(409, &err("clusters.patch_cluster.invalid_state", "busy"))),
+            Fault::S401 => FaultSpec::on_nth(
+                route,
+                1,
+                FaultKind::json(401, &err("auth.unauthorized", "Invalid or expired API key")),
+            ),
+            Fault::Conflict409 => FaultSpec::on_nth(
+                route,
+                1,
+                FaultKind::json(409, &err("clusters.patch_cluster.invalid_state", "busy")),
+            ),
             Fault::Timeout => FaultSpec::on_nth(route, 1, FaultKind::Hang),
             Fault::DropBefore => FaultSpec::on_nth(route, 1, FaultKind::DropConnection),
             Fault::DropAfter => FaultSpec::on_nth(route, 1, FaultKind::DropConnection).after(),
@@ -133,22 +163,37 @@ async fn setup(op: Op) -> (Simulators, Arc<MemoryStore>, ServiceManager) {
         .build()
         .unwrap();
     if op != Op::Connect {
-        manager.connect(&sims.org_api_key(), ConnectOptions::default()).await.unwrap();
+        manager
+            .connect(&sims.org_api_key(), ConnectOptions::default())
+            .await
+            .unwrap();
     }
     if matches!(op, Op::DisableEis | Op::RotateEisKey | Op::Disconnect) {
-        manager.update_services(BTreeMap::from([(Service::Eis, true)])).await.unwrap();
+        manager
+            .update_services(BTreeMap::from([(Service::Eis, true)]))
+            .await
+            .unwrap();
     }
     (sims, store, manager)
 }
 
 async fn run(op: Op, sims: &Simulators, m: &ServiceManager) -> Result<(), Error> {
     match op {
-        Op::Connect => m.connect(&sims.org_api_key(), ConnectOptions::default()).await.map(|_| ()),
-        Op::EnableServices => m
-            .update_services(BTreeMap::from([(Service::AutoOps, true), (Service::Eis, true)]))
+        Op::Connect => m
+            .connect(&sims.org_api_key(), ConnectOptions::default())
             .await
             .map(|_| ()),
-        Op::DisableEis => m.update_services(BTreeMap::from([(Service::Eis, false)])).await.map(|_| ()),
+        Op::EnableServices => m
+            .update_services(BTreeMap::from([
+                (Service::AutoOps, true),
+                (Service::Eis, true),
+            ]))
+            .await
+            .map(|_| ()),
+        Op::DisableEis => m
+            .update_services(BTreeMap::from([(Service::Eis, false)]))
+            .await
+            .map(|_| ()),
         Op::RotateClusterKey => m.rotate_cluster_key().await.map(|_| ()),
         Op::RotateEisKey => m.rotate_service_key(Service::Eis).await.map(|_| ()),
         Op::Disconnect => m.disconnect().await.map(|_| ()),
@@ -170,7 +215,12 @@ async fn fault_matrix() {
                 sims.cloud().inject(fault.spec(route));
                 sims.es().inject(fault.spec(route));
                 let outcome = run(op, &sims, &manager).await;
-                let hit = sims.cloud().requests().iter().chain(sims.es().requests().iter()).any(|r| r.fault.is_some());
+                let hit = sims
+                    .cloud()
+                    .requests()
+                    .iter()
+                    .chain(sims.es().requests().iter())
+                    .any(|r| r.fault.is_some());
                 fired += usize::from(hit);
                 errored += usize::from(outcome.is_err());
                 if !hit {
@@ -181,9 +231,14 @@ async fn fault_matrix() {
                 sims.es().clear_faults();
                 let mut problems = Vec::new();
                 if let Err(e) = &outcome {
-                    let code = e.rollback_failure().map_or(e.code(), |r| r.operation_error.code());
+                    let code = e
+                        .rollback_failure()
+                        .map_or(e.code(), |r| r.operation_error.code());
                     if !fault.expected_codes(route).contains(&code) {
-                        problems.push(format!("error code {code} (expected one of {:?}): {e}", fault.expected_codes(route)));
+                        problems.push(format!(
+                            "error code {code} (expected one of {:?}): {e}",
+                            fault.expected_codes(route)
+                        ));
                     }
                 }
                 // Where the operation could not finish, reconcile brings everything in line.
@@ -200,7 +255,11 @@ async fn fault_matrix() {
                 if problems.is_empty() {
                     consistent += 1;
                 } else {
-                    failures.push(format!("{op:?} × {route} × {fault:?} (outcome {:?}): {}", outcome.as_ref().map_err(|e| e.code()), problems.join("; ")));
+                    failures.push(format!(
+                        "{op:?} × {route} × {fault:?} (outcome {:?}): {}",
+                        outcome.as_ref().map_err(|e| e.code()),
+                        problems.join("; ")
+                    ));
                 }
             }
         }
@@ -208,7 +267,9 @@ async fn fault_matrix() {
     for f in &failures {
         println!("  inconsistent: {f}");
     }
-    println!("  faults fired in {fired} cells; {errored} operations returned an error, the rest recovered by retry or roll-forward");
+    println!(
+        "  faults fired in {fired} cells; {errored} operations returned an error, the rest recovered by retry or roll-forward"
+    );
     println!("fault matrix: {cells} cells, {consistent} consistent");
     assert_eq!(consistent, cells, "{} inconsistent cells", failures.len());
 }

@@ -23,7 +23,11 @@ async fn world() -> World {
     let sims = start_simulators().await;
     let store = Arc::new(MemoryStore::new());
     let manager = manager_with_store(&sims, store.clone(), ManagerOptions::default());
-    World { sims, store, manager }
+    World {
+        sims,
+        store,
+        manager,
+    }
 }
 
 impl World {
@@ -35,13 +39,19 @@ impl World {
             .cluster_id
     }
     fn cloud_cluster(&self, id: &str) -> Value {
-        self.sims.cloud().cluster(id).expect("cluster exists in the Cloud simulator")
+        self.sims
+            .cloud()
+            .cluster(id)
+            .expect("cluster exists in the Cloud simulator")
     }
     fn cloud_enabled(&self, id: &str, service: &str) -> bool {
         self.cloud_cluster(id)["services"][service]["enabled"] == json!(true)
     }
     fn stored_key(&self) -> Option<String> {
-        self.store.snapshot().and_then(|r| r.connection).map(|c| c.api_key.expose().to_owned())
+        self.store
+            .snapshot()
+            .and_then(|r| r.connection)
+            .map(|c| c.api_key.expose().to_owned())
     }
     fn current_eis_key(&self, id: &str) -> Option<String> {
         self.sims.cloud().current_key(id, SimKeyKind::Eis)
@@ -55,19 +65,42 @@ fn on(service: Service, enabled: bool) -> BTreeMap<Service, bool> {
 #[tokio::test]
 async fn organization_key_onboards_and_stores_the_minted_cluster_key() {
     let w = world().await;
-    let out = w.manager.connect(&w.sims.org_api_key(), ConnectOptions::default()).await.unwrap();
+    let out = w
+        .manager
+        .connect(&w.sims.org_api_key(), ConnectOptions::default())
+        .await
+        .unwrap();
     assert_eq!(out.key_kind, KeyKind::Organization);
     assert!(out.created);
     let cluster = w.cloud_cluster(&out.cluster_id);
-    assert_eq!(cluster["self_managed_cluster"]["id"], json!(w.sims.es().config().cluster.cluster_uuid));
+    assert_eq!(
+        cluster["self_managed_cluster"]["id"],
+        json!(w.sims.es().config().cluster.cluster_uuid)
+    );
     let stored = w.stored_key().unwrap();
-    assert_ne!(stored, w.sims.org_api_key(), "the organization key is never stored");
-    assert_eq!(Some(stored), w.sims.cloud().current_key(&out.cluster_id, SimKeyKind::Cluster));
+    assert_ne!(
+        stored,
+        w.sims.org_api_key(),
+        "the organization key is never stored"
+    );
+    assert_eq!(
+        Some(stored),
+        w.sims
+            .cloud()
+            .current_key(&out.cluster_id, SimKeyKind::Cluster)
+    );
     let record = w.store.snapshot().unwrap();
     assert!(record.intent.is_none(), "no intent left behind");
-    assert_eq!(record.connection.unwrap().organization_id, Some(w.sims.organization_id()));
+    assert_eq!(
+        record.connection.unwrap().organization_id,
+        Some(w.sims.organization_id())
+    );
     // Connecting again is refused while connected.
-    let again = w.manager.connect(&w.sims.org_api_key(), ConnectOptions::default()).await.unwrap_err();
+    let again = w
+        .manager
+        .connect(&w.sims.org_api_key(), ConnectOptions::default())
+        .await
+        .unwrap_err();
     assert_eq!(again.code(), ErrorCode::AlreadyConnected);
 }
 
@@ -75,12 +108,24 @@ async fn organization_key_onboards_and_stores_the_minted_cluster_key() {
 async fn cluster_scoped_key_onboards_its_own_registration_and_is_stored() {
     let w = world().await;
     let id = w.connect().await;
-    let scoped = w.sims.cloud().seed_cluster_scoped_key(&id, SimKeyKind::Cluster).unwrap();
+    let scoped = w
+        .sims
+        .cloud()
+        .seed_cluster_scoped_key(&id, SimKeyKind::Cluster)
+        .unwrap();
     // A second "Kibana" for the same Elasticsearch cluster, with its own store.
     let store2 = Arc::new(MemoryStore::new());
     let m2 = manager_with_store(&w.sims, store2.clone(), ManagerOptions::default());
-    let out = m2.connect(&scoped, ConnectOptions::default()).await.unwrap();
-    assert_eq!(out.key_kind, KeyKind::ClusterScoped { cluster_id: id.clone() });
+    let out = m2
+        .connect(&scoped, ConnectOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        out.key_kind,
+        KeyKind::ClusterScoped {
+            cluster_id: id.clone()
+        }
+    );
     assert_eq!(out.cluster_id, id);
     assert!(!out.created, "the registration already existed (200)");
     let stored = store2.snapshot().unwrap().connection.unwrap();
@@ -92,19 +137,37 @@ async fn cluster_scoped_key_onboards_its_own_registration_and_is_stored() {
 async fn cluster_scoped_key_of_another_cluster_is_refused_unless_adopted() {
     let w = world().await;
     let id = w.connect().await;
-    let scoped = w.sims.cloud().seed_cluster_scoped_key(&id, SimKeyKind::Cluster).unwrap();
+    let scoped = w
+        .sims
+        .cloud()
+        .seed_cluster_scoped_key(&id, SimKeyKind::Cluster)
+        .unwrap();
     // The local Elasticsearch is now a different cluster.
-    w.sims.es().update_config(|c| c.cluster.cluster_uuid = "another-cluster-uuid-000".into());
+    w.sims
+        .es()
+        .update_config(|c| c.cluster.cluster_uuid = "another-cluster-uuid-000".into());
     let store2 = Arc::new(MemoryStore::new());
     let m2 = manager_with_store(&w.sims, store2.clone(), ManagerOptions::default());
     let creates = w.sims.cloud().route_count("cloud.create_cluster");
-    let e = m2.connect(&scoped, ConnectOptions::default()).await.unwrap_err();
+    let e = m2
+        .connect(&scoped, ConnectOptions::default())
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidInput);
     assert!(e.message().contains("another Elasticsearch cluster"), "{e}");
     assert!(store2.snapshot().is_none(), "nothing stored");
-    assert_eq!(w.sims.cloud().route_count("cloud.create_cluster"), creates, "nothing sent to the Cloud");
+    assert_eq!(
+        w.sims.cloud().route_count("cloud.create_cluster"),
+        creates,
+        "nothing sent to the Cloud"
+    );
     let out = m2
-        .connect(&scoped, ConnectOptions { adopt_foreign_registration: true })
+        .connect(
+            &scoped,
+            ConnectOptions {
+                adopt_foreign_registration: true,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(out.cluster_id, id);
@@ -113,10 +176,20 @@ async fn cluster_scoped_key_of_another_cluster_is_refused_unless_adopted() {
 #[tokio::test]
 async fn key_without_role_assignments_is_rejected_clearly() {
     let w = world().await;
-    let key = w.sims.cloud().seed_key_with_assignments(&w.sims.organization_id(), vec![]);
-    let e = w.manager.connect(&key, ConnectOptions::default()).await.unwrap_err();
+    let key = w
+        .sims
+        .cloud()
+        .seed_key_with_assignments(&w.sims.organization_id(), vec![]);
+    let e = w
+        .manager
+        .connect(&key, ConnectOptions::default())
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidApiKey);
-    assert_eq!(e.message(), "API key does not have cloud_connected_resource role assignments");
+    assert_eq!(
+        e.message(),
+        "API key does not have cloud_connected_resource role assignments"
+    );
     assert!(w.store.snapshot().is_none());
     assert_eq!(w.sims.cloud().route_count("cloud.create_cluster"), 0);
 }
@@ -124,10 +197,18 @@ async fn key_without_role_assignments_is_rejected_clearly() {
 #[tokio::test]
 async fn unknown_key_is_invalid_or_expired() {
     let w = world().await;
-    let e = w.manager.connect("essu_unknown_key_123", ConnectOptions::default()).await.unwrap_err();
+    let e = w
+        .manager
+        .connect("essu_unknown_key_123", ConnectOptions::default())
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidApiKey);
     assert_eq!(e.message(), "Invalid or expired API key");
-    assert_ne!(e.host_status(), 401, "a Cloud 401 is never the caller's own 401");
+    assert_ne!(
+        e.host_status(),
+        401,
+        "a Cloud 401 is never the caller's own 401"
+    );
     assert!(w.store.snapshot().is_none());
 }
 
@@ -140,8 +221,15 @@ async fn status_has_cluster_and_subscription_and_survives_a_subscription_failure
     assert_eq!(s.subscription.as_ref().map(|s| s.as_str()), Some("trial"));
     // Service objects pass through with their untyped fields.
     let raw = serde_json::to_value(&s.cluster).unwrap();
-    assert_eq!(raw["services"]["auto_ops"], w.cloud_cluster(&id)["services"]["auto_ops"]);
-    w.sims.cloud().inject(FaultSpec::first("cloud.get_subscription", 5, FaultKind::empty(500)));
+    assert_eq!(
+        raw["services"]["auto_ops"],
+        w.cloud_cluster(&id)["services"]["auto_ops"]
+    );
+    w.sims.cloud().inject(FaultSpec::first(
+        "cloud.get_subscription",
+        5,
+        FaultKind::empty(500),
+    ));
     let s = w.manager.status().await.unwrap();
     assert!(s.subscription.is_none());
 }
@@ -152,16 +240,26 @@ async fn enabling_eis_installs_the_cloud_key_in_elasticsearch_and_disabling_remo
     let id = w.connect().await;
     let out = w
         .manager
-        .update_services(BTreeMap::from([(Service::AutoOps, true), (Service::Eis, true)]))
+        .update_services(BTreeMap::from([
+            (Service::AutoOps, true),
+            (Service::Eis, true),
+        ]))
         .await
         .unwrap();
     assert_eq!(out.changed, vec![Service::AutoOps, Service::Eis]);
     assert!(w.cloud_enabled(&id, "auto_ops") && w.cloud_enabled(&id, "eis"));
     assert!(w.current_eis_key(&id).is_some());
-    assert_eq!(w.sims.es().ccm_key(), w.current_eis_key(&id), "Elasticsearch holds the Cloud's current EIS key");
+    assert_eq!(
+        w.sims.es().ccm_key(),
+        w.current_eis_key(&id),
+        "Elasticsearch holds the Cloud's current EIS key"
+    );
     assert!(w.store.snapshot().unwrap().intent.is_none());
 
-    w.manager.update_services(on(Service::Eis, false)).await.unwrap();
+    w.manager
+        .update_services(on(Service::Eis, false))
+        .await
+        .unwrap();
     assert!(!w.cloud_enabled(&id, "eis"));
     assert!(w.cloud_enabled(&id, "auto_ops"), "untouched service stays");
     assert_eq!(w.sims.es().ccm_key(), None);
@@ -171,9 +269,16 @@ async fn enabling_eis_installs_the_cloud_key_in_elasticsearch_and_disabling_remo
 async fn requesting_a_state_that_holds_writes_nothing() {
     let w = world().await;
     w.connect().await;
-    w.manager.update_services(on(Service::AutoOps, true)).await.unwrap();
+    w.manager
+        .update_services(on(Service::AutoOps, true))
+        .await
+        .unwrap();
     let patches = w.sims.cloud().route_count("cloud.patch_cluster");
-    let out = w.manager.update_services(on(Service::AutoOps, true)).await.unwrap();
+    let out = w
+        .manager
+        .update_services(on(Service::AutoOps, true))
+        .await
+        .unwrap();
     assert!(out.changed.is_empty());
     assert_eq!(w.sims.cloud().route_count("cloud.patch_cluster"), patches);
 }
@@ -182,13 +287,25 @@ async fn requesting_a_state_that_holds_writes_nothing() {
 async fn elasticsearch_failure_rolls_the_cloud_back() {
     let w = world().await;
     let id = w.connect().await;
-    w.sims.es().inject(FaultSpec::on_nth("es.ccm_put", 1, FaultKind::empty(500)));
-    let e = w.manager.update_services(on(Service::Eis, true)).await.unwrap_err();
+    w.sims
+        .es()
+        .inject(FaultSpec::on_nth("es.ccm_put", 1, FaultKind::empty(500)));
+    let e = w
+        .manager
+        .update_services(on(Service::Eis, true))
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), ErrorCode::ElasticsearchRejected);
     assert!(!w.cloud_enabled(&id, "eis"), "Cloud rolled back");
     assert_eq!(w.sims.es().ccm_key(), None);
     // The EIS key issued for the failed attempt is revoked, not left valid.
-    for k in w.sims.cloud().keys(&id).into_iter().filter(|k| k.kind == SimKeyKind::Eis) {
+    for k in w
+        .sims
+        .cloud()
+        .keys(&id)
+        .into_iter()
+        .filter(|k| k.kind == SimKeyKind::Eis)
+    {
         assert_eq!(k.state, KeyState::Revoked);
     }
     assert!(w.store.snapshot().unwrap().intent.is_none());
@@ -198,14 +315,22 @@ async fn elasticsearch_failure_rolls_the_cloud_back() {
 async fn multi_service_update_restores_both_services() {
     let w = world().await;
     let id = w.connect().await;
-    w.sims.es().inject(FaultSpec::on_nth("es.ccm_put", 1, FaultKind::empty(500)));
+    w.sims
+        .es()
+        .inject(FaultSpec::on_nth("es.ccm_put", 1, FaultKind::empty(500)));
     let e = w
         .manager
-        .update_services(BTreeMap::from([(Service::AutoOps, true), (Service::Eis, true)]))
+        .update_services(BTreeMap::from([
+            (Service::AutoOps, true),
+            (Service::Eis, true),
+        ]))
         .await
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::ElasticsearchRejected);
-    assert!(!w.cloud_enabled(&id, "auto_ops"), "AutoOps rolled back too (Kibana leaves it on)");
+    assert!(
+        !w.cloud_enabled(&id, "auto_ops"),
+        "AutoOps rolled back too (Kibana leaves it on)"
+    );
     assert!(!w.cloud_enabled(&id, "eis"));
 }
 
@@ -216,9 +341,18 @@ async fn eis_enabled_without_a_key_is_rolled_back() {
     // The Cloud applies the PATCH but its reply lacks keys.eis.
     let mut reply = w.cloud_cluster(&id);
     reply["services"]["eis"]["enabled"] = json!(true);
-    reply.as_object_mut().unwrap().retain(|k, _| !k.starts_with('_') && k != "etag");
-    w.sims.cloud().inject(FaultSpec::on_nth("cloud.patch_cluster", 1, FaultKind::json(200, &reply)).after());
-    let e = w.manager.update_services(on(Service::Eis, true)).await.unwrap_err();
+    reply
+        .as_object_mut()
+        .unwrap()
+        .retain(|k, _| !k.starts_with('_') && k != "etag");
+    w.sims
+        .cloud()
+        .inject(FaultSpec::on_nth("cloud.patch_cluster", 1, FaultKind::json(200, &reply)).after());
+    let e = w
+        .manager
+        .update_services(on(Service::Eis, true))
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), ErrorCode::CloudProtocol);
     assert!(e.message().contains("did not return an API key"), "{e}");
     assert!(!w.cloud_enabled(&id, "eis"), "rolled back in the Cloud");
@@ -229,18 +363,37 @@ async fn eis_enabled_without_a_key_is_rolled_back() {
 async fn failed_rollback_reports_both_causes_and_keeps_the_intent() {
     let w = world().await;
     let id = w.connect().await;
-    w.sims.es().inject(FaultSpec::on_nth("es.ccm_put", 1, FaultKind::empty(500)));
+    w.sims
+        .es()
+        .inject(FaultSpec::on_nth("es.ccm_put", 1, FaultKind::empty(500)));
     // The first PATCH (enable) passes; every rollback PATCH fails.
     w.sims.cloud().inject(FaultSpec {
         times: Some(20),
-        ..FaultSpec::on_nth("cloud.patch_cluster", 2, FaultKind::json(500, &json!({"errors": [{"code": "internal", "message": "boom"}]})))
+        ..FaultSpec::on_nth(
+            "cloud.patch_cluster",
+            2,
+            FaultKind::json(
+                500,
+                &json!({"errors": [{"code": "internal", "message": "boom"}]}),
+            ),
+        )
     });
-    let e = w.manager.update_services(on(Service::Eis, true)).await.unwrap_err();
+    let e = w
+        .manager
+        .update_services(on(Service::Eis, true))
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), ErrorCode::RollbackFailed);
     let both = e.rollback_failure().unwrap();
-    assert_eq!(both.operation_error.code(), ErrorCode::ElasticsearchRejected);
+    assert_eq!(
+        both.operation_error.code(),
+        ErrorCode::ElasticsearchRejected
+    );
     assert_eq!(both.rollback_error.code(), ErrorCode::CloudUnavailable);
-    assert!(w.store.snapshot().unwrap().intent.is_some(), "kept for reconcile");
+    assert!(
+        w.store.snapshot().unwrap().intent.is_some(),
+        "kept for reconcile"
+    );
     // Once the Cloud recovers, reconcile restores agreement.
     w.sims.cloud().clear_faults();
     let report = w.manager.reconcile().await.unwrap();
@@ -255,7 +408,10 @@ async fn not_connected_is_its_own_error() {
     let w = world().await;
     let checks = [
         w.manager.status().await.err(),
-        w.manager.update_services(on(Service::Eis, true)).await.err(),
+        w.manager
+            .update_services(on(Service::Eis, true))
+            .await
+            .err(),
         w.manager.rotate_cluster_key().await.err(),
         w.manager.rotate_service_key(Service::Eis).await.err(),
         w.manager.disconnect().await.err(),
@@ -272,18 +428,31 @@ async fn not_connected_is_its_own_error() {
 async fn disconnect_deletes_cloud_first_and_keeps_the_record_when_that_fails() {
     let w = world().await;
     let id = w.connect().await;
-    w.manager.update_services(on(Service::Eis, true)).await.unwrap();
+    w.manager
+        .update_services(on(Service::Eis, true))
+        .await
+        .unwrap();
     w.sims.cloud().inject(FaultSpec::on_nth("cloud.delete_cluster", 1, FaultKind::json(409, &json!({"errors": [{"code": "clusters.delete_cluster.invalid_state", "message": "busy"}]}))));
     let e = w.manager.disconnect().await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::Conflict);
     assert!(w.stored_key().is_some(), "record kept");
     assert!(w.sims.cloud().cluster(&id).is_some());
-    assert!(w.sims.es().ccm_key().is_some(), "Elasticsearch untouched while the Cloud refused");
+    assert!(
+        w.sims.es().ccm_key().is_some(),
+        "Elasticsearch untouched while the Cloud refused"
+    );
 
     let out = w.manager.disconnect().await.unwrap();
     assert_eq!(out.cluster_id, id);
-    assert!(w.sims.cloud().cluster(&id).is_none(), "Cloud registration gone");
-    assert_eq!(w.sims.es().ccm_key(), None, "EIS key removed from Elasticsearch too");
+    assert!(
+        w.sims.cloud().cluster(&id).is_none(),
+        "Cloud registration gone"
+    );
+    assert_eq!(
+        w.sims.es().ccm_key(),
+        None,
+        "EIS key removed from Elasticsearch too"
+    );
     assert!(w.store.snapshot().is_none(), "record deleted");
 }
 
@@ -306,7 +475,10 @@ async fn cluster_key_rotation_stores_the_new_key_and_revokes_the_old() {
     assert!(out.previous_key_revoked);
     let new = w.stored_key().unwrap();
     assert_ne!(new, old);
-    assert_eq!(Some(new), w.sims.cloud().current_key(&id, SimKeyKind::Cluster));
+    assert_eq!(
+        Some(new),
+        w.sims.cloud().current_key(&id, SimKeyKind::Cluster)
+    );
     assert_eq!(w.sims.cloud().key_state(&old), Some(KeyState::Revoked));
     w.manager.status().await.unwrap();
 }
@@ -315,7 +487,10 @@ async fn cluster_key_rotation_stores_the_new_key_and_revokes_the_old() {
 async fn eis_key_rotation_installs_the_new_key_then_revokes_the_old() {
     let w = world().await;
     let id = w.connect().await;
-    w.manager.update_services(on(Service::Eis, true)).await.unwrap();
+    w.manager
+        .update_services(on(Service::Eis, true))
+        .await
+        .unwrap();
     let old = w.sims.es().ccm_key().unwrap();
     w.manager.rotate_service_key(Service::Eis).await.unwrap();
     let new = w.sims.es().ccm_key().unwrap();
@@ -334,22 +509,48 @@ async fn license_sync_sends_cluster_name_and_real_strings() {
     let c = w.cloud_cluster(&id);
     assert_eq!(c["license"], json!({"type": "platinum", "uid": "lic-42"}));
     let es = w.sims.es().config();
-    assert_eq!(c["self_managed_cluster"]["name"], json!(es.cluster.cluster_name));
-    assert_ne!(es.cluster.cluster_name, es.cluster.node_name, "the simulator's node name differs, so this checks something");
+    assert_eq!(
+        c["self_managed_cluster"]["name"],
+        json!(es.cluster.cluster_name)
+    );
+    assert_ne!(
+        es.cluster.cluster_name, es.cluster.node_name,
+        "the simulator's node name differs, so this checks something"
+    );
     // Same values again: no PATCH.
     let patches = w.sims.cloud().route_count("cloud.patch_cluster");
-    assert!(!w.manager.sync_license("platinum", "lic-42").await.unwrap().updated);
+    assert!(
+        !w.manager
+            .sync_license("platinum", "lic-42")
+            .await
+            .unwrap()
+            .updated
+    );
     assert_eq!(w.sims.cloud().route_count("cloud.patch_cluster"), patches);
     // Never "undefined" or an unknown type.
-    assert_eq!(w.manager.sync_license("undefined", "x").await.unwrap_err().code(), ErrorCode::InvalidInput);
-    assert_eq!(w.manager.sync_license("gold", "").await.unwrap_err().code(), ErrorCode::InvalidInput);
+    assert_eq!(
+        w.manager
+            .sync_license("undefined", "x")
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        w.manager.sync_license("gold", "").await.unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
 }
 
 #[tokio::test]
 async fn license_sync_retries_with_backoff() {
     let w = world().await;
     let id = w.connect().await;
-    w.sims.cloud().inject(FaultSpec::on_nth("cloud.patch_cluster", 1, FaultKind::empty(503)));
+    w.sims.cloud().inject(FaultSpec::on_nth(
+        "cloud.patch_cluster",
+        1,
+        FaultKind::empty(503),
+    ));
     let out = w.manager.sync_license("gold", "lic-1").await.unwrap();
     assert!(out.updated);
     assert_eq!(w.cloud_cluster(&id)["license"]["type"], json!("gold"));

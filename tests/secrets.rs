@@ -39,23 +39,42 @@ async fn no_secret_in_logs_errors_or_debug_output() {
     let store = Arc::new(MemoryStore::new());
     let m = manager_with_store(&sims, store.clone(), ManagerOptions::default());
     let mut shown = Vec::new();
-    let out = m.connect(&sims.org_api_key(), ConnectOptions::default()).await.unwrap();
+    let out = m
+        .connect(&sims.org_api_key(), ConnectOptions::default())
+        .await
+        .unwrap();
     shown.push(format!("{out:?}"));
     shown.push(format!("{:?}", store.snapshot()));
     shown.push(format!("{m:?}"));
-    m.update_services(BTreeMap::from([(Service::Eis, true), (Service::AutoOps, true)])).await.unwrap();
+    m.update_services(BTreeMap::from([
+        (Service::Eis, true),
+        (Service::AutoOps, true),
+    ]))
+    .await
+    .unwrap();
     shown.push(format!("{:?}", m.status().await.unwrap()));
     m.rotate_cluster_key().await.unwrap();
     m.rotate_service_key(Service::Eis).await.unwrap();
     // Failures: their messages and Debug must be clean too.
-    sims.es().inject(FaultSpec::on_nth("es.ccm_put", 1, FaultKind::empty(500)));
-    m.update_services(BTreeMap::from([(Service::Eis, false)])).await.unwrap();
-    let e = m.update_services(BTreeMap::from([(Service::Eis, true)])).await.unwrap_err();
+    sims.es()
+        .inject(FaultSpec::on_nth("es.ccm_put", 1, FaultKind::empty(500)));
+    m.update_services(BTreeMap::from([(Service::Eis, false)]))
+        .await
+        .unwrap();
+    let e = m
+        .update_services(BTreeMap::from([(Service::Eis, true)]))
+        .await
+        .unwrap_err();
     shown.push(format!("{e:?} {e}"));
-    sims.cloud().inject(FaultSpec::on_nth("cloud.rotate_cluster_api_key", 1, FaultKind::DropConnection).after());
+    sims.cloud().inject(
+        FaultSpec::on_nth("cloud.rotate_cluster_api_key", 1, FaultKind::DropConnection).after(),
+    );
     let r = m.rotate_cluster_key().await;
     shown.push(format!("{r:?}"));
-    let e = m.connect("essu_canary_never_valid", ConnectOptions::default()).await.unwrap_err();
+    let e = m
+        .connect("essu_canary_never_valid", ConnectOptions::default())
+        .await
+        .unwrap_err();
     shown.push(format!("{e:?} {e}"));
     shown.push(format!("{:?}", store.snapshot()));
     m.disconnect().await.unwrap();
@@ -66,12 +85,22 @@ async fn no_secret_in_logs_errors_or_debug_output() {
     secrets.push(sims.org_api_key());
     secrets.push("essu_canary_never_valid".into());
     let auth = sims.es_authorization();
-    secrets.push(auth.split_once(' ').map(|(_, v)| v.to_owned()).unwrap_or(auth));
+    secrets.push(
+        auth.split_once(' ')
+            .map(|(_, v)| v.to_owned())
+            .unwrap_or(auth),
+    );
     assert!(secrets.len() > 5, "keys were issued");
     for secret in &secrets {
-        assert!(!logs.contains(secret.as_str()), "a secret appears in the logs");
+        assert!(
+            !logs.contains(secret.as_str()),
+            "a secret appears in the logs"
+        );
         for text in &shown {
-            assert!(!text.contains(secret.as_str()), "a secret appears in output: {text}");
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret appears in output: {text}"
+            );
         }
     }
 }

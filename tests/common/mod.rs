@@ -48,7 +48,9 @@ pub fn agreement(sims: &Simulators, record: Option<&ConnectionRecord>) -> Result
                     && c.get("state").and_then(|s| s.as_str()) != Some("disconnecting")
             });
             if registered {
-                return Err("not connected but the Cloud has a registration for this cluster".into());
+                return Err(
+                    "not connected but the Cloud has a registration for this cluster".into(),
+                );
             }
         }
     }

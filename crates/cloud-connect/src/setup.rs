@@ -12,7 +12,7 @@ use crate::elasticsearch::{EsCredentials, HttpElasticsearch, InferenceConfigurat
 use crate::error::{Error, Result};
 use crate::http::HttpOptions;
 use crate::manager::{ManagerOptions, ServiceManager};
-use crate::store::{CredentialStore, FileStore};
+use crate::store::{CredentialStore, ElasticsearchStore, FileStore};
 
 /// Builds a [`ServiceManager`]. No `Debug`: it holds keys.
 #[derive(Default)]
@@ -21,6 +21,7 @@ pub struct ServiceManagerBuilder {
     encryption_key: Option<SecretString>,
     decryption_only_keys: Vec<SecretString>,
     store_path: Option<PathBuf>,
+    es_store: Option<(String, EsCredentials)>,
     es_url: Option<String>,
     es_credentials: Option<EsCredentials>,
     http: HttpOptions,
@@ -58,6 +59,21 @@ impl ServiceManagerBuilder {
     /// Where the encrypted file store keeps the record.
     pub fn store_path(mut self, path: impl Into<PathBuf>) -> Self {
         self.store_path = Some(path.into());
+        self
+    }
+
+    /// Keep the record in Elasticsearch as Kibana's Cloud Connect saved object (in `.kibana`,
+    /// readable and writable by Kibana's own plugin) instead of the encrypted file. `credentials`
+    /// need read, index and delete on `.kibana*` with `allow_restricted_indices` (for example the
+    /// `elastic/kibana` service account token); they are separate from the credentials given to
+    /// [`ServiceManagerBuilder::elasticsearch`]. Requires the encryption key (Kibana's
+    /// `xpack.encryptedSavedObjects.encryptionKey`).
+    pub fn elasticsearch_store(
+        mut self,
+        url: impl Into<String>,
+        credentials: EsCredentials,
+    ) -> Self {
+        self.es_store = Some((url.into(), credentials));
         self
     }
 
@@ -119,10 +135,24 @@ impl ServiceManagerBuilder {
             Some(s) => s,
             None => {
                 let keys = self.encryption_keys()?;
-                let path = self.store_path.clone().ok_or_else(|| {
-                    Error::invalid_input("no store: set a store path (or provide a store)")
-                })?;
-                Arc::new(FileStore::new(path, keys))
+                if let Some((url, credentials)) = &self.es_store {
+                    if self.store_path.is_some() {
+                        return Err(Error::invalid_input(
+                            "both a store path and an Elasticsearch store are set: choose one",
+                        ));
+                    }
+                    Arc::new(ElasticsearchStore::new(
+                        url,
+                        credentials.clone(),
+                        self.http.clone(),
+                        &keys,
+                    )?)
+                } else {
+                    let path = self.store_path.clone().ok_or_else(|| {
+                        Error::invalid_input("no store: set a store path (or provide a store)")
+                    })?;
+                    Arc::new(FileStore::new(path, keys))
+                }
             }
         };
         let cloud: Arc<dyn CloudApi> = match self.cloud {

@@ -4,6 +4,7 @@
 mod envelope;
 mod keyring;
 mod keys;
+pub mod kibana;
 
 pub use keyring::{Keyring, PBKDF2_ROUNDS};
 pub use keys::{EncryptionKeys, MIN_ENCRYPTION_KEY_CHARS};

@@ -7,6 +7,7 @@
 mod classify;
 mod connect;
 mod disconnect;
+mod encryption;
 pub mod failpoints;
 mod license;
 mod outcomes;

@@ -270,4 +270,8 @@ impl CredentialStore for FileStore {
         let expected = expected.clone();
         blocking(move || this.write_locked(None, &expected)).await
     }
+
+    async fn reseal(&self) -> Result<ResealReport> {
+        FileStore::reseal(self).await
+    }
 }

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 
+use super::file::ResealReport;
 use super::record::ConnectionRecord;
 use crate::error::{Error, ErrorCode, Result};
 
@@ -30,6 +31,15 @@ pub trait CredentialStore: Send + Sync + std::fmt::Debug {
     async fn save(&self, record: &ConnectionRecord, expected: &RecordVersion) -> Result<RecordVersion>;
     /// Removes the record if the stored version is still `expected`; returns the new version.
     async fn delete(&self, expected: &RecordVersion) -> Result<RecordVersion>;
+    /// Re-encrypts every secret of the stored record under the primary encryption key, as one
+    /// compare-and-swap write (encryption-key rotation), and reports which keys had sealed it.
+    /// `not_connected` when nothing is stored. Stores that do not encrypt (the default) answer
+    /// `invalid_input`.
+    async fn reseal(&self) -> Result<ResealReport> {
+        Err(Error::invalid_input(
+            "this credential store does not encrypt its record, so there is nothing to re-encrypt",
+        ))
+    }
 }
 
 /// The error every store returns when the stored version is not the expected one.
