@@ -555,3 +555,150 @@ async fn license_sync_retries_with_backoff() {
     assert!(out.updated);
     assert_eq!(w.cloud_cluster(&id)["license"]["type"], json!("gold"));
 }
+
+#[tokio::test]
+async fn failed_save_after_onboarding_removes_the_registration_it_created() {
+    let w = world().await;
+    // The intent write passes; storing the connection fails.
+    w.store.fail_saves_after(1, 1);
+    let e = w
+        .manager
+        .connect(&w.sims.org_api_key(), ConnectOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Storage);
+    assert!(
+        w.sims.cloud().clusters().is_empty(),
+        "the new registration was deleted"
+    );
+    assert!(w.store.snapshot().is_none(), "nothing left in the store");
+}
+
+#[tokio::test]
+async fn failed_save_does_not_delete_a_registration_that_already_existed() {
+    let w = world().await;
+    let id = w.connect().await;
+    let scoped = w
+        .sims
+        .cloud()
+        .seed_cluster_scoped_key(&id, SimKeyKind::Cluster)
+        .unwrap();
+    let store2 = Arc::new(MemoryStore::new());
+    let m2 = manager_with_store(&w.sims, store2.clone(), ManagerOptions::default());
+    store2.fail_saves_after(1, 1);
+    let e = m2
+        .connect(&scoped, ConnectOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Storage);
+    assert!(
+        w.sims.cloud().cluster(&id).is_some(),
+        "someone else's registration is kept"
+    );
+}
+
+#[tokio::test]
+async fn disabling_eis_succeeds_when_elasticsearch_has_no_ccm() {
+    let w = world().await;
+    let id = w.connect().await;
+    w.manager
+        .update_services(on(Service::Eis, true))
+        .await
+        .unwrap();
+    // Elasticsearch lost its CCM support (a downgrade, or the endpoint is gone): 404 on DELETE.
+    w.sims.es().set_version("9.2.0");
+    w.manager
+        .update_services(on(Service::Eis, false))
+        .await
+        .unwrap();
+    assert!(!w.cloud_enabled(&id, "eis"));
+}
+
+#[tokio::test]
+async fn enabling_eis_on_an_old_elasticsearch_is_refused_before_touching_the_cloud() {
+    let w = world().await;
+    let id = w.connect().await;
+    w.sims.es().set_version("9.2.4");
+    let patches = w.sims.cloud().route_count("cloud.patch_cluster");
+    let e = w
+        .manager
+        .update_services(on(Service::Eis, true))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::CcmUnsupported);
+    assert_eq!(w.sims.cloud().route_count("cloud.patch_cluster"), patches);
+    assert!(!w.cloud_enabled(&id, "eis"));
+}
+
+/// Leaves an intent in the store, written by a manager whose lease is `lease`.
+async fn leave_intent(w: &World, lease: std::time::Duration) {
+    let other = manager_with_store(
+        &w.sims,
+        w.store.clone(),
+        ManagerOptions {
+            lease_timeout: lease,
+            ..ManagerOptions::default()
+        },
+    );
+    w.sims
+        .es()
+        .inject(FaultSpec::on_nth("es.ccm_put", 1, FaultKind::empty(500)));
+    // The enable PATCH passes, every rollback PATCH fails: the intent stays.
+    w.sims.cloud().inject(FaultSpec {
+        times: Some(50),
+        ..FaultSpec::on_nth("cloud.patch_cluster", 2, FaultKind::empty(500))
+    });
+    assert_eq!(
+        other
+            .update_services(on(Service::Eis, true))
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::RollbackFailed
+    );
+    w.sims.cloud().clear_faults();
+    assert!(w.store.snapshot().unwrap().intent.is_some());
+}
+
+#[tokio::test]
+async fn a_live_intent_of_another_writer_is_refused() {
+    let w = world().await;
+    w.connect().await;
+    leave_intent(&w, std::time::Duration::from_secs(600)).await;
+    let e = w
+        .manager
+        .update_services(on(Service::AutoOps, true))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.retryable()),
+        (ErrorCode::OperationInProgress, true)
+    );
+    assert_eq!(
+        w.manager.reconcile().await.unwrap_err().code(),
+        ErrorCode::OperationInProgress
+    );
+    assert_eq!(
+        w.manager.disconnect().await.unwrap_err().code(),
+        ErrorCode::OperationInProgress
+    );
+}
+
+#[tokio::test]
+async fn an_abandoned_intent_is_taken_over_and_reconciled_first() {
+    let w = world().await;
+    let id = w.connect().await;
+    leave_intent(&w, std::time::Duration::from_millis(1)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    w.manager
+        .update_services(on(Service::AutoOps, true))
+        .await
+        .unwrap();
+    assert!(w.store.snapshot().unwrap().intent.is_none());
+    assert!(
+        !w.cloud_enabled(&id, "eis"),
+        "the abandoned EIS enable was rolled back"
+    );
+    assert_eq!(w.sims.es().ccm_key(), None);
+    assert!(w.cloud_enabled(&id, "auto_ops"));
+}

@@ -15,6 +15,7 @@ pub struct MemoryStore {
     state: Mutex<(Option<ConnectionRecord>, u64)>,
     writes: AtomicU64,
     fail_saves: AtomicU32,
+    pass_saves: AtomicU32,
 }
 
 impl MemoryStore {
@@ -35,7 +36,14 @@ impl MemoryStore {
 
     /// Makes the next `n` saves fail with a storage error (to test compensation).
     pub fn fail_next_saves(&self, n: u32) {
-        self.fail_saves.store(n, Ordering::SeqCst);
+        self.fail_saves_after(0, n);
+    }
+
+    /// Lets `pass` saves through, then makes the following `fail` saves fail with a storage
+    /// error (to fail one chosen step of an operation).
+    pub fn fail_saves_after(&self, pass: u32, fail: u32) {
+        self.pass_saves.store(pass, Ordering::SeqCst);
+        self.fail_saves.store(fail, Ordering::SeqCst);
     }
 }
 
@@ -50,7 +58,12 @@ impl CredentialStore for MemoryStore {
     }
 
     async fn save(&self, record: &ConnectionRecord, expected: &RecordVersion) -> Result<RecordVersion> {
-        if self
+        let passing = self
+            .pass_saves
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if !passing
+            && self
             .fail_saves
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok()
