@@ -702,3 +702,30 @@ async fn an_abandoned_intent_is_taken_over_and_reconciled_first() {
     assert_eq!(w.sims.es().ccm_key(), None);
     assert!(w.cloud_enabled(&id, "auto_ops"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_status_calls_share_one_upstream_flight() {
+    let w = world().await;
+    w.connect().await;
+    // Slow the Cloud down so that the calls overlap.
+    w.sims.cloud().inject(FaultSpec::first(
+        "cloud.get_cluster",
+        1,
+        FaultKind::delay(std::time::Duration::from_millis(300)),
+    ));
+    let before = w.sims.cloud().route_count("cloud.get_cluster");
+    let calls: Vec<_> = (0..20)
+        .map(|_| {
+            let m = w.manager.clone();
+            tokio::spawn(async move { m.status().await })
+        })
+        .collect();
+    for c in calls {
+        c.await.unwrap().unwrap();
+    }
+    let upstream = w.sims.cloud().route_count("cloud.get_cluster") - before;
+    assert_eq!(upstream, 1, "20 overlapping status calls cost one GET");
+    // And a later call reads afresh.
+    w.manager.status().await.unwrap();
+    assert_eq!(w.sims.cloud().route_count("cloud.get_cluster") - before, 2);
+}

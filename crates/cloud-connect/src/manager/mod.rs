@@ -71,6 +71,8 @@ struct Inner {
     writer: Mutex<()>,
     /// Identifies this manager as the owner of the intents it writes.
     owner: String,
+    /// The status read in flight, shared by concurrent `status()` callers.
+    status_flight: status::Flight,
 }
 
 impl ServiceManager {
@@ -91,6 +93,7 @@ impl ServiceManager {
                 options,
                 writer: Mutex::new(()),
                 owner: format!("{}-{}", std::process::id(), random_id(8)),
+                status_flight: Default::default(),
             }),
         }
     }

@@ -1,13 +1,40 @@
 //! `status`: the Cloud's cluster record and the organization's subscription, fetched concurrently.
+//! Concurrent callers (many browser tabs polling) share one upstream flight.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OnceCell;
 
 use super::ServiceManager;
 use super::outcomes::Status;
 use crate::error::{Error, Result};
 
+/// The slot holding the status read in flight, if any.
+pub(crate) type Flight = Mutex<Option<Arc<OnceCell<Result<Status>>>>>;
+
 impl ServiceManager {
     /// The cluster as the Cloud sees it, with the subscription state. A failure to read the
     /// subscription is not fatal (`subscription` is then `None`). Not connected → `not_connected`.
+    /// Calls made while another is in flight share its answer.
     pub async fn status(&self) -> Result<Status> {
+        let flight = {
+            let mut slot = self
+                .inner
+                .status_flight
+                .lock()
+                .map_err(|_| Error::internal("status flight lock poisoned"))?;
+            slot.get_or_insert_with(|| Arc::new(OnceCell::new())).clone()
+        };
+        let result = flight.get_or_init(|| self.read_status()).await.clone();
+        if let Ok(mut slot) = self.inner.status_flight.lock()
+            && slot.as_ref().is_some_and(|f| Arc::ptr_eq(f, &flight))
+        {
+            *slot = None;
+        }
+        result
+    }
+
+    async fn read_status(&self) -> Result<Status> {
         let s = self.read_session().await?;
         let c = s.record.connection.ok_or_else(Error::not_connected)?;
         let cloud = &self.inner.cloud;
