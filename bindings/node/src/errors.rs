@@ -179,20 +179,13 @@ impl AdapterFailure {
         let Some(status) = self.status_code else {
             return Error::new(ErrorCode::ElasticsearchRejected, message);
         };
-        let es_type = self.es_type.as_deref().unwrap_or("");
-        let code = if es_type == "status_exception"
-            && detail.contains("Failed to validate the Cloud Connected Mode API key")
-        {
-            ErrorCode::EisKeyRejected
-        } else if status == 403 && es_type == "status_exception" {
-            ErrorCode::CcmUnsupported
-        } else {
-            ErrorCode::ElasticsearchRejected
-        };
-        let retryable = status == 503 || status == 429 || detail.contains("fully upgraded");
-        Error::new(code, message)
-            .with_http_status(status)
-            .with_retryable(retryable)
+        // The same classification as the library's own Elasticsearch client.
+        cloud_connect::elasticsearch::classify_error(
+            status,
+            self.es_type.as_deref(),
+            &detail,
+            operation,
+        )
     }
 }
 

@@ -25,9 +25,8 @@ pub mod store;
 pub use error::{Error, ErrorCode, Result, RollbackFailure};
 pub use manager::failpoints::FAILPOINTS;
 pub use manager::{
-    ConnectOptions, ConnectOutcome, DisconnectOutcome, KeyKind, LicenseSyncOutcome,
-    ManagerOptions, ReconcileReport, RotationOutcome, ServiceChanges, ServiceManager, Status,
-    UpdateOutcome,
+    ConnectOptions, ConnectOutcome, DisconnectOutcome, KeyKind, LicenseSyncOutcome, ManagerOptions,
+    ReconcileReport, RotationOutcome, ServiceChanges, ServiceManager, Status, UpdateOutcome,
 };
 pub use model::Service;
 pub use secret::ApiKey;

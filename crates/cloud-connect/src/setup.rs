@@ -162,7 +162,10 @@ impl ServiceManagerBuilder {
                 self.http.clone(),
             )?),
         };
-        let es = match (&self.es_url, self.inference.is_none() || self.local.is_none()) {
+        let es = match (
+            &self.es_url,
+            self.inference.is_none() || self.local.is_none(),
+        ) {
             (Some(url), true) => Some(Arc::new(HttpElasticsearch::new(
                 url,
                 self.es_credentials.clone().unwrap_or(EsCredentials::None),
@@ -185,6 +188,12 @@ impl ServiceManagerBuilder {
             (None, Some(es)) => es.clone(),
             (None, None) => return Err(Error::internal("no local cluster")),
         };
-        Ok(ServiceManager::new(cloud, store, inference, local, self.manager))
+        Ok(ServiceManager::new(
+            cloud,
+            store,
+            inference,
+            local,
+            self.manager,
+        ))
     }
 }

@@ -89,8 +89,11 @@ pub trait CloudApi: Send + Sync + std::fmt::Debug {
         if_match: Option<&ETag>,
     ) -> Result<Option<ETag>>;
     /// `GET /cloud-connected/organizations/{org}/subscription`.
-    async fn get_subscription(&self, key: &ApiKey, organization_id: &str)
-    -> Result<SubscriptionState>;
+    async fn get_subscription(
+        &self,
+        key: &ApiKey,
+        organization_id: &str,
+    ) -> Result<SubscriptionState>;
     /// `GET /cloud-connected/organizations/{org}/terms-and-conditions`.
     async fn get_terms(&self, key: &ApiKey, organization_id: &str) -> Result<TermsAcceptance>;
     /// `POST /cloud-connected/organizations/{org}/terms-and-conditions/_accept`.

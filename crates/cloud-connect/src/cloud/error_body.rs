@@ -57,12 +57,17 @@ pub(crate) fn from_status(status: u16, body: &[u8], operation: &str) -> Error {
             "The API is still completing an operation, please try again later".to_owned()
         }
         (401, _) => "Invalid or expired API key".to_owned(),
-        (412, _) => "the cluster changed since it was read (If-Match precondition failed)".to_owned(),
+        (412, _) => {
+            "the cluster changed since it was read (If-Match precondition failed)".to_owned()
+        }
         (_, Some(m)) => m,
         (_, None) => format!("request failed with status {status}"),
     };
-    let mut e = Error::new(code, format!("Elastic Cloud could not {operation}: {detail}"))
-        .with_http_status(status);
+    let mut e = Error::new(
+        code,
+        format!("Elastic Cloud could not {operation}: {detail}"),
+    )
+    .with_http_status(status);
     if let Some(c) = cloud_code {
         e = e.with_cloud_code(c);
     }
@@ -80,7 +85,8 @@ mod tests {
         assert_eq!(m.as_deref(), Some("request is not authorized"));
         let (c, m) = extract(br#"{"message":"top level"}"#);
         assert_eq!((c, m.as_deref()), (None, Some("top level")));
-        let (_, m) = extract(br#"{"UnauthorizedMessages":["Invalid credential headers"],"Cause":null}"#);
+        let (_, m) =
+            extract(br#"{"UnauthorizedMessages":["Invalid credential headers"],"Cause":null}"#);
         assert_eq!(m.as_deref(), Some("Invalid credential headers"));
         let (_, m) = extract(b"<html>Bad gateway</html>");
         assert_eq!(m.as_deref(), Some("<html>Bad gateway</html>"));
@@ -99,7 +105,10 @@ mod tests {
         assert_eq!(e.cloud_code(), Some("clusters.patch_cluster.invalid_state"));
         assert!(e.message().contains("still completing an operation"));
         assert_eq!(from_status(401, b"", "x").code(), ErrorCode::InvalidApiKey);
-        assert_eq!(from_status(503, b"", "x").code(), ErrorCode::CloudUnavailable);
+        assert_eq!(
+            from_status(503, b"", "x").code(),
+            ErrorCode::CloudUnavailable
+        );
         assert_eq!(from_status(429, b"", "x").http_status(), Some(429));
     }
 }

@@ -67,10 +67,9 @@ impl HttpCloudApi {
             .map_err(|_| Error::invalid_input("the API key cannot be sent in an HTTP header"))?;
         auth.set_sensitive(true);
         let if_match = match if_match {
-            Some(t) => Some(
-                HeaderValue::from_str(&t.0)
-                    .map_err(|_| Error::new(ErrorCode::CloudProtocol, "the Cloud sent an unusable ETag"))?,
-            ),
+            Some(t) => Some(HeaderValue::from_str(&t.0).map_err(|_| {
+                Error::new(ErrorCode::CloudProtocol, "the Cloud sent an unusable ETag")
+            })?),
             None => None,
         };
         let response = self
@@ -149,7 +148,10 @@ fn etag_of(r: &RawResponse) -> Option<ETag> {
 }
 
 /// Parses a cluster reply, taking `key` and `keys` out so they never travel with the cluster.
-fn parse_cluster(r: &RawResponse, operation: &str) -> Result<(TaggedCluster, Option<Value>, Option<Value>)> {
+fn parse_cluster(
+    r: &RawResponse,
+    operation: &str,
+) -> Result<(TaggedCluster, Option<Value>, Option<Value>)> {
     let mut json: Value = parse_json(&r.body, operation)?;
     let (key, keys) = match json.as_object_mut() {
         Some(obj) => (obj.remove("key"), obj.remove("keys")),
@@ -170,7 +172,10 @@ fn key_from(value: Option<&Value>, what: &str) -> Result<Option<ApiKey>> {
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => ApiKey::new(s.clone()).map(Some).map_err(|_| {
-            Error::new(ErrorCode::CloudProtocol, format!("Elastic Cloud returned an empty or malformed {what}"))
+            Error::new(
+                ErrorCode::CloudProtocol,
+                format!("Elastic Cloud returned an empty or malformed {what}"),
+            )
         }),
         Some(_) => Err(Error::new(
             ErrorCode::CloudProtocol,
@@ -184,7 +189,14 @@ impl CloudApi for HttpCloudApi {
     async fn get_user(&self, key: &ApiKey) -> Result<SaasUser> {
         let op = "read the API key's user";
         let r = self
-            .call(Method::GET, "saas/user?show_role_assignments=true", key, None, None, op)
+            .call(
+                Method::GET,
+                "saas/user?show_role_assignments=true",
+                key,
+                None,
+                None,
+                op,
+            )
             .await?;
         Ok(parse_json::<SaasUserResponse>(&r.body, op)?.user)
     }
@@ -208,7 +220,9 @@ impl CloudApi for HttpCloudApi {
         create_api_key: bool,
     ) -> Result<CreatedCluster> {
         if body.name.as_ref().is_some_and(|n| n.chars().count() > 255) {
-            return Err(Error::invalid_input("cluster name longer than 255 characters"));
+            return Err(Error::invalid_input(
+                "cluster name longer than 255 characters",
+            ));
         }
         if !body.license.license_type.is_known() {
             return Err(Error::invalid_input(
@@ -222,7 +236,9 @@ impl CloudApi for HttpCloudApi {
             "cloud-connected/clusters"
         };
         let json = serde_json::to_value(body).map_err(|e| Error::internal(e.to_string()))?;
-        let r = self.call(Method::POST, path, key, Some(json), None, op).await?;
+        let r = self
+            .call(Method::POST, path, key, Some(json), None, op)
+            .await?;
         let created = r.status.as_u16() == 201;
         let (cluster, minted, _) = parse_cluster(&r, op)?;
         let minted = key_from(minted.as_ref(), "cluster key")?;
@@ -243,7 +259,14 @@ impl CloudApi for HttpCloudApi {
         validate_cluster_id(cluster_id)?;
         let op = "read the cluster";
         let r = self
-            .call(Method::GET, &format!("cloud-connected/clusters/{cluster_id}"), key, None, None, op)
+            .call(
+                Method::GET,
+                &format!("cloud-connected/clusters/{cluster_id}"),
+                key,
+                None,
+                None,
+                op,
+            )
             .await?;
         Ok(parse_cluster(&r, op)?.0)
     }
@@ -257,9 +280,15 @@ impl CloudApi for HttpCloudApi {
     ) -> Result<PatchedCluster> {
         validate_cluster_id(cluster_id)?;
         if patch.name.as_ref().is_some_and(|n| n.chars().count() > 255) {
-            return Err(Error::invalid_input("cluster name longer than 255 characters"));
+            return Err(Error::invalid_input(
+                "cluster name longer than 255 characters",
+            ));
         }
-        if patch.license.as_ref().is_some_and(|l| !l.license_type.is_known()) {
+        if patch
+            .license
+            .as_ref()
+            .is_some_and(|l| !l.license_type.is_known())
+        {
             return Err(Error::invalid_input(
                 "the license type is not one Elastic Cloud accepts",
             ));
@@ -366,8 +395,13 @@ impl CloudApi for HttpCloudApi {
         if_match: Option<&ETag>,
     ) -> Result<ApiKey> {
         validate_cluster_id(cluster_id)?;
-        self.rotate(key, &format!("cloud-connected/clusters/{cluster_id}/apikey/_rotate"), if_match, "rotate the cluster key")
-            .await
+        self.rotate(
+            key,
+            &format!("cloud-connected/clusters/{cluster_id}/apikey/_rotate"),
+            if_match,
+            "rotate the cluster key",
+        )
+        .await
     }
 
     async fn rotate_service_key(
@@ -382,7 +416,8 @@ impl CloudApi for HttpCloudApi {
             "cloud-connected/clusters/{cluster_id}/apikey/{}/_rotate",
             service_segment(service)?
         );
-        self.rotate(key, &path, if_match, "rotate the service key").await
+        self.rotate(key, &path, if_match, "rotate the service key")
+            .await
     }
 
     async fn revoke_pending_cluster_keys(
@@ -429,17 +464,33 @@ impl CloudApi for HttpCloudApi {
 }
 
 impl HttpCloudApi {
-    async fn rotate(&self, key: &ApiKey, path: &str, if_match: Option<&ETag>, op: &str) -> Result<ApiKey> {
+    async fn rotate(
+        &self,
+        key: &ApiKey,
+        path: &str,
+        if_match: Option<&ETag>,
+        op: &str,
+    ) -> Result<ApiKey> {
         #[derive(serde::Deserialize)]
         struct KeyReply {
             key: Option<Value>,
         }
         let r = self
-            .call(Method::POST, path, key, Some(Value::Object(Default::default())), if_match, op)
+            .call(
+                Method::POST,
+                path,
+                key,
+                Some(Value::Object(Default::default())),
+                if_match,
+                op,
+            )
             .await?;
         let reply: KeyReply = parse_json(&r.body, op)?;
         key_from(reply.key.as_ref(), "rotated key")?.ok_or_else(|| {
-            Error::new(ErrorCode::CloudProtocol, "Elastic Cloud rotated the key but returned none")
+            Error::new(
+                ErrorCode::CloudProtocol,
+                "Elastic Cloud rotated the key but returned none",
+            )
         })
     }
 }
@@ -461,13 +512,32 @@ mod tests {
     #[test]
     fn base_url_is_normalized() {
         for (input, want) in [
-            ("https://api.elastic-cloud.com", "https://api.elastic-cloud.com/api/v1/"),
-            ("https://api.elastic-cloud.com/", "https://api.elastic-cloud.com/api/v1/"),
-            ("https://cloud.elastic.co/api/v1", "https://cloud.elastic.co/api/v1/"),
-            ("https://cloud.elastic.co/api/v1/", "https://cloud.elastic.co/api/v1/"),
-            ("http://127.0.0.1:9/prefix//", "http://127.0.0.1:9/prefix/api/v1/"),
+            (
+                "https://api.elastic-cloud.com",
+                "https://api.elastic-cloud.com/api/v1/",
+            ),
+            (
+                "https://api.elastic-cloud.com/",
+                "https://api.elastic-cloud.com/api/v1/",
+            ),
+            (
+                "https://cloud.elastic.co/api/v1",
+                "https://cloud.elastic.co/api/v1/",
+            ),
+            (
+                "https://cloud.elastic.co/api/v1/",
+                "https://cloud.elastic.co/api/v1/",
+            ),
+            (
+                "http://127.0.0.1:9/prefix//",
+                "http://127.0.0.1:9/prefix/api/v1/",
+            ),
         ] {
-            assert_eq!(normalize_base(input).map(|u| u.to_string()).ok().as_deref(), Some(want), "{input}");
+            assert_eq!(
+                normalize_base(input).map(|u| u.to_string()).ok().as_deref(),
+                Some(want),
+                "{input}"
+            );
         }
         assert!(normalize_base("not a url").is_err());
     }

@@ -23,19 +23,39 @@ impl Keyring {
         let mut nonce = [0u8; 12];
         rand::rng().fill_bytes(&mut nonce);
         let ct = cipher
-            .encrypt(&Nonce::from(nonce), Payload { msg: plaintext, aad })
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: plaintext,
+                    aad,
+                },
+            )
             .map_err(|_| Error::internal("encryption failed"))?;
-        Ok(format!("{PREFIX}.{}.{}.{}", key.id, B64.encode(nonce), B64.encode(ct)))
+        Ok(format!(
+            "{PREFIX}.{}.{}.{}",
+            key.id,
+            B64.encode(nonce),
+            B64.encode(ct)
+        ))
     }
 
     /// Opens an envelope made by [`Keyring::seal`]; returns the plaintext and the id of the key
     /// that sealed it.
     pub fn open(&self, envelope: &str, aad: &[u8]) -> Result<(Zeroizing<Vec<u8>>, String)> {
-        let bad = || Error::new(ErrorCode::DecryptionFailed, "the stored ciphertext is malformed");
+        let bad = || {
+            Error::new(
+                ErrorCode::DecryptionFailed,
+                "the stored ciphertext is malformed",
+            )
+        };
         let mut parts = envelope.split('.');
-        let (Some(PREFIX), Some(kid), Some(nonce), Some(ct), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(PREFIX), Some(kid), Some(nonce), Some(ct), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
             return Err(bad());
         };
         let nonce = B64.decode(nonce).map_err(|_| bad())?;
@@ -71,8 +91,8 @@ impl Keyring {
 
 #[cfg(test)]
 mod tests {
-    use crate::crypto::{EncryptionKeys, Keyring};
     use crate::ErrorCode;
+    use crate::crypto::{EncryptionKeys, Keyring};
 
     fn ring(k: &str, old: &[&str]) -> Keyring {
         let keys = EncryptionKeys::new(
@@ -90,12 +110,18 @@ mod tests {
         let (pt, kid) = a.open(&sealed, b"aad-1").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(&pt[..], b"secret");
         assert_eq!(kid, a.primary_id());
-        assert_eq!(a.open(&sealed, b"aad-2").err().map(|e| e.code()), Some(ErrorCode::DecryptionFailed));
+        assert_eq!(
+            a.open(&sealed, b"aad-2").err().map(|e| e.code()),
+            Some(ErrorCode::DecryptionFailed)
+        );
         let mut tampered = sealed.clone().into_bytes();
         let last = tampered.len() - 2;
         tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
         let tampered = String::from_utf8(tampered).unwrap_or_default();
-        assert_eq!(a.open(&tampered, b"aad-1").err().map(|e| e.code()), Some(ErrorCode::DecryptionFailed));
+        assert_eq!(
+            a.open(&tampered, b"aad-1").err().map(|e| e.code()),
+            Some(ErrorCode::DecryptionFailed)
+        );
         // Nonces are random: two seals differ.
         assert_ne!(a.seal(b"secret", b"aad-1").unwrap_or_default(), sealed);
     }
@@ -105,7 +131,10 @@ mod tests {
         let a = ring(&"a".repeat(32), &[]);
         let b = ring(&"b".repeat(32), &[]);
         let sealed = a.seal(b"x", b"aad").unwrap_or_default();
-        let e = b.open(&sealed, b"aad").err().unwrap_or_else(|| unreachable!());
+        let e = b
+            .open(&sealed, b"aad")
+            .err()
+            .unwrap_or_else(|| unreachable!());
         assert_eq!(e.code(), ErrorCode::DecryptionFailed);
         assert!(e.message().contains(a.primary_id()) && e.message().contains(b.primary_id()));
         // b with a as decryption-only opens it.

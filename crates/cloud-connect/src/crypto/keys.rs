@@ -89,12 +89,21 @@ mod tests {
     #[test]
     fn validation() {
         let code = |r: Result<EncryptionKeys>| r.err().map(|e| e.code());
-        assert_eq!(code(EncryptionKeys::new(None, vec![])), Some(ErrorCode::EncryptionKeyMissing));
-        assert_eq!(code(EncryptionKeys::primary_only("short")), Some(ErrorCode::InvalidInput));
+        assert_eq!(
+            code(EncryptionKeys::new(None, vec![])),
+            Some(ErrorCode::EncryptionKeyMissing)
+        );
+        assert_eq!(
+            code(EncryptionKeys::primary_only("short")),
+            Some(ErrorCode::InvalidInput)
+        );
         let k = "k".repeat(32);
         assert!(EncryptionKeys::primary_only(k.clone()).is_ok());
         assert_eq!(
-            code(EncryptionKeys::new(Some(k.clone().into()), vec![k.clone().into()])),
+            code(EncryptionKeys::new(
+                Some(k.clone().into()),
+                vec![k.clone().into()]
+            )),
             Some(ErrorCode::InvalidInput)
         );
         let keys = EncryptionKeys::primary_only(k).unwrap_or_else(|_| unreachable!());

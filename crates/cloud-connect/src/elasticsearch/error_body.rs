@@ -26,17 +26,29 @@ pub(crate) fn type_and_reason(body: &[u8]) -> (Option<String>, Option<String>) {
 /// The error for a failed call to Elasticsearch.
 pub(crate) fn from_status(status: u16, body: &[u8], operation: &str) -> Error {
     let (etype, reason) = type_and_reason(body);
-    let etype_str = etype.as_deref().unwrap_or("");
-    let reason_str = reason.clone().unwrap_or_else(|| format!("status {status}"));
-    let eis_validation = reason_str.contains("Failed to validate the Cloud Connected Mode API key");
+    let reason = reason.unwrap_or_else(|| format!("status {status}"));
+    classify_error(status, etype.as_deref(), &reason, operation)
+}
+
+/// Classifies an Elasticsearch error answer from its HTTP status, `error.type` and
+/// `error.reason`, the way the library's own client does: a `status_exception` about key
+/// validation is EIS rejecting the key (not an authentication failure), a 403
+/// `status_exception` is CCM not permitted, everything else is Elasticsearch refusing.
+/// JS-provided adapters (Kibana's `esClient`) use it so their failures read the same.
+pub fn classify_error(
+    status: u16,
+    error_type: Option<&str>,
+    reason: &str,
+    operation: &str,
+) -> Error {
+    let etype_str = error_type.unwrap_or("");
+    let eis_validation = reason.contains("Failed to validate the Cloud Connected Mode API key");
     let code = match (status, etype_str) {
         (_, "status_exception") if eis_validation => ErrorCode::EisKeyRejected,
         (403, "status_exception") => ErrorCode::CcmUnsupported,
-        (401, _) | (403, _) => ErrorCode::ElasticsearchRejected,
-        (_, "cluster_block_exception") => ErrorCode::ElasticsearchRejected,
         _ => ErrorCode::ElasticsearchRejected,
     };
-    let retryable = status == 503 || status == 429 || reason_str.contains("fully upgraded");
+    let retryable = status == 503 || status == 429 || reason.contains("fully upgraded");
     let hint = match (status, etype_str) {
         (401, "security_exception") => " (check the Elasticsearch credentials)",
         (403, "security_exception") => " (the Elasticsearch user lacks a privilege)",
@@ -44,7 +56,7 @@ pub(crate) fn from_status(status: u16, body: &[u8], operation: &str) -> Error {
     };
     Error::new(
         code,
-        format!("Elasticsearch refused to {operation}: {reason_str}{hint}"),
+        format!("Elasticsearch refused to {operation}: {reason}{hint}"),
     )
     .with_http_status(status)
     .with_retryable(retryable)

@@ -70,7 +70,13 @@ impl HttpElasticsearch {
             .map_err(|e| e.context(&format!("Elasticsearch: cannot {operation}")))
     }
 
-    async fn json_ok(&self, method: Method, path: &str, body: Option<Value>, op: &str) -> Result<(RawResponse, Value)> {
+    async fn json_ok(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        op: &str,
+    ) -> Result<(RawResponse, Value)> {
         let r = self.request(method, path, body, op).await?;
         if !r.status.is_success() {
             return Err(error_body::from_status(r.status.as_u16(), &r.body, op));
@@ -108,14 +114,21 @@ fn is_ccm_missing(r: &RawResponse) -> bool {
 impl InferenceConfigurator for HttpElasticsearch {
     async fn put_ccm(&self, eis_key: &ApiKey) -> Result<()> {
         let body = serde_json::json!({ "api_key": eis_key.expose() });
-        self.json_ok(Method::PUT, "_inference/_ccm", Some(body), "store the EIS key (PUT _inference/_ccm)")
-            .await
-            .map(|_| ())
+        self.json_ok(
+            Method::PUT,
+            "_inference/_ccm",
+            Some(body),
+            "store the EIS key (PUT _inference/_ccm)",
+        )
+        .await
+        .map(|_| ())
     }
 
     async fn delete_ccm(&self) -> Result<CcmState> {
         let op = "remove the EIS key (DELETE _inference/_ccm)";
-        let r = self.request(Method::DELETE, "_inference/_ccm", None, op).await?;
+        let r = self
+            .request(Method::DELETE, "_inference/_ccm", None, op)
+            .await?;
         if r.status.is_success() {
             return Ok(CcmState::Disabled);
         }
@@ -131,7 +144,9 @@ impl InferenceConfigurator for HttpElasticsearch {
 
     async fn get_ccm(&self) -> Result<CcmState> {
         let op = "read the Cloud Connected Mode state (GET _inference/_ccm)";
-        let r = self.request(Method::GET, "_inference/_ccm", None, op).await?;
+        let r = self
+            .request(Method::GET, "_inference/_ccm", None, op)
+            .await?;
         if r.status.is_success() {
             let json: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
             return Ok(ccm_state(&json));

@@ -7,5 +7,6 @@ mod http_client;
 mod traits;
 
 pub use credentials::EsCredentials;
+pub use error_body::classify_error;
 pub use http_client::HttpElasticsearch;
 pub use traits::{InferenceConfigurator, LocalCluster};

@@ -107,7 +107,10 @@ mod tests {
         let mut numbers: Vec<u32> = ErrorCode::ALL.iter().map(|c| c.number()).collect();
         numbers.dedup();
         assert_eq!(numbers.len(), ErrorCode::ALL.len());
-        assert!(numbers.windows(2).all(|w| w[0] < w[1]), "codes must be listed in numeric order");
+        assert!(
+            numbers.windows(2).all(|w| w[0] < w[1]),
+            "codes must be listed in numeric order"
+        );
         for code in ErrorCode::ALL {
             assert_eq!(ErrorCode::from_str_code(code.as_str()), Some(*code));
         }

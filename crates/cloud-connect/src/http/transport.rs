@@ -98,8 +98,9 @@ impl Transport {
             let request = build(self.client.request(method.clone(), url.clone()));
             let outcome = self.send_once(request).await;
             let retry_after = match &outcome {
-                Ok(r) if r.status == StatusCode::TOO_MANY_REQUESTS
-                    || r.status == StatusCode::SERVICE_UNAVAILABLE =>
+                Ok(r)
+                    if r.status == StatusCode::TOO_MANY_REQUESTS
+                        || r.status == StatusCode::SERVICE_UNAVAILABLE =>
                 {
                     Some(retry_after(&r.headers))
                 }
@@ -113,7 +114,11 @@ impl Transport {
                     let wait = hint
                         .unwrap_or(backoff + Duration::from_millis(jitter))
                         .min(Duration::from_secs(30));
-                    tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying idempotent request");
+                    tracing::debug!(
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        "retrying idempotent request"
+                    );
                     tokio::time::sleep(wait).await;
                     backoff *= 2;
                     attempt += 1;
@@ -170,7 +175,10 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// we keep messages fixed anyway).
 fn transport_error(e: reqwest::Error) -> Error {
     if e.is_timeout() {
-        Error::new(ErrorCode::Timeout, "the request timed out; its outcome is unknown")
+        Error::new(
+            ErrorCode::Timeout,
+            "the request timed out; its outcome is unknown",
+        )
     } else if e.is_connect() {
         Error::new(ErrorCode::Network, "could not connect to the server")
     } else if e.is_body() || e.is_decode() || e.is_request() {

@@ -78,25 +78,41 @@ mod tests {
         let scoped = format!(
             r#"[{{"role_id":"cloud-connected-admin","organization_id":"1","all":false,"resource_ids":["{id}"]}}]"#
         );
-        assert_eq!(classify(&user(&scoped)).ok(), Some(KeyKind::ClusterScoped { cluster_id: id.clone() }));
+        assert_eq!(
+            classify(&user(&scoped)).ok(),
+            Some(KeyKind::ClusterScoped {
+                cluster_id: id.clone()
+            })
+        );
         let org = r#"[{"role_id":"cloud-connected-admin","organization_id":"1","all":true,"resource_ids":[]}]"#;
         assert_eq!(classify(&user(org)).ok(), Some(KeyKind::Organization));
         let other_role = format!(
             r#"[{{"role_id":"viewer","organization_id":"1","all":false,"resource_ids":["{id}"]}}]"#
         );
-        assert_eq!(classify(&user(&other_role)).ok(), Some(KeyKind::Organization));
+        assert_eq!(
+            classify(&user(&other_role)).ok(),
+            Some(KeyKind::Organization)
+        );
         let two_ids = format!(
             r#"[{{"role_id":"cloud-connected-admin","all":false,"resource_ids":["{id}","{id}"]}}]"#
         );
         assert_eq!(classify(&user(&two_ids)).ok(), Some(KeyKind::Organization));
-        let e = classify(&user("[]")).err().map(|e| (e.code(), e.message().to_owned()));
+        let e = classify(&user("[]"))
+            .err()
+            .map(|e| (e.code(), e.message().to_owned()));
         assert_eq!(
             e,
-            Some((ErrorCode::InvalidApiKey, "API key does not have cloud_connected_resource role assignments".into()))
+            Some((
+                ErrorCode::InvalidApiKey,
+                "API key does not have cloud_connected_resource role assignments".into()
+            ))
         );
         let none: SaasUser = serde_json::from_str::<SaasUserResponse>(r#"{"user":{"user_id":1}}"#)
             .map(|r| r.user)
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(classify(&none).err().map(|e| e.code()), Some(ErrorCode::InvalidApiKey));
+        assert_eq!(
+            classify(&none).err().map(|e| e.code()),
+            Some(ErrorCode::InvalidApiKey)
+        );
     }
 }

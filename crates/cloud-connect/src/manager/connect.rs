@@ -63,12 +63,25 @@ impl ServiceManager {
             KeyKind::Organization => None,
         };
         let pasted = key.clone();
-        self.start_intent(&mut s, Operation::Connect, Default::default(), Default::default(), |i| {
-            i.steps.push(if scoped_id.is_some() { KIND_SCOPED } else { KIND_ORG }.to_owned());
-            i.cluster_id = scoped_id;
-            // Kept (sealed) only while the intent lives, so an interrupted onboarding can finish.
-            i.secrets.insert(ONBOARDING_KEY.to_owned(), pasted);
-        })
+        self.start_intent(
+            &mut s,
+            Operation::Connect,
+            Default::default(),
+            Default::default(),
+            |i| {
+                i.steps.push(
+                    if scoped_id.is_some() {
+                        KIND_SCOPED
+                    } else {
+                        KIND_ORG
+                    }
+                    .to_owned(),
+                );
+                i.cluster_id = scoped_id;
+                // Kept (sealed) only while the intent lives, so an interrupted onboarding can finish.
+                i.secrets.insert(ONBOARDING_KEY.to_owned(), pasted);
+            },
+        )
         .await?;
         failpoint("connect.after_intent");
 
@@ -120,7 +133,9 @@ impl ServiceManager {
                 let _ = self.persist(&mut now).await;
             }
             return Err(match undo {
-                Ok(()) => save_error.context("the connection could not be stored, so the new Cloud registration was removed"),
+                Ok(()) => save_error.context(
+                    "the connection could not be stored, so the new Cloud registration was removed",
+                ),
                 Err(e) => Error::rollback_failed(save_error, e),
             });
         }
@@ -161,10 +176,8 @@ impl ServiceManager {
 
     /// The onboarding body from the local cluster (`GET /` and `GET /_license` in parallel).
     async fn onboarding_body(&self) -> Result<CreateCluster> {
-        let (info, license) = tokio::join!(
-            self.inner.local.cluster_info(),
-            self.inner.local.license()
-        );
+        let (info, license) =
+            tokio::join!(self.inner.local.cluster_info(), self.inner.local.license());
         let info = info.map_err(|e| e.context("Failed to fetch cluster information"))?;
         let license = license.map_err(|e| e.context("Failed to fetch license information"))?;
         if info.cluster_uuid.is_empty() || info.cluster_uuid == "_na_" {
@@ -215,17 +228,25 @@ impl ServiceManager {
         let intent = s.intent_mut()?.clone();
         if s.record.connection.is_some() {
             report.rolled_forward = Some(true);
-            report.actions.push("the connection was already stored".into());
+            report
+                .actions
+                .push("the connection was already stored".into());
             return Ok(());
         }
         let Some(key) = intent.secrets.get(ONBOARDING_KEY).cloned() else {
             report.rolled_forward = Some(false);
-            report.actions.push("nothing to resume: no onboarding key".into());
+            report
+                .actions
+                .push("nothing to resume: no onboarding key".into());
             return Ok(());
         };
         let body = self.onboarding_body().await?;
         let org_path = intent.has_step(KIND_ORG);
-        let created = self.inner.cloud.create_cluster(&key, &body, org_path).await?;
+        let created = self
+            .inner
+            .cloud
+            .create_cluster(&key, &body, org_path)
+            .await?;
         let cluster = &created.cluster.cluster;
         let now = now_rfc3339();
         s.record.connection = Some(Connection {
@@ -240,9 +261,10 @@ impl ServiceManager {
         i.steps.push(STORED.to_owned());
         self.persist(s).await?;
         report.rolled_forward = Some(true);
-        report
-            .actions
-            .push(format!("finished onboarding: stored the key of cluster {}", cluster.id));
+        report.actions.push(format!(
+            "finished onboarding: stored the key of cluster {}",
+            cluster.id
+        ));
         Ok(())
     }
 }

@@ -27,14 +27,29 @@ impl ServiceManager {
                 self.read_session().await?
             }
         };
-        let c = s.record.connection.clone().ok_or_else(Error::not_connected)?;
-        self.start_intent(&mut s, Operation::Disconnect, Default::default(), Default::default(), |_| {})
-            .await?;
+        let c = s
+            .record
+            .connection
+            .clone()
+            .ok_or_else(Error::not_connected)?;
+        self.start_intent(
+            &mut s,
+            Operation::Disconnect,
+            Default::default(),
+            Default::default(),
+            |_| {},
+        )
+        .await?;
         failpoint("disconnect.after_intent");
 
         // Step 1: delete the Cloud registration. Compensation: a definite refusal keeps the local
         // record (the intent is dropped); an unknown outcome is rolled forward by reconcile.
-        let gone = match self.inner.cloud.delete_cluster(&c.api_key, &c.cluster_id, None).await {
+        let gone = match self
+            .inner
+            .cloud
+            .delete_cluster(&c.api_key, &c.cluster_id, None)
+            .await
+        {
             Ok(_) => false,
             Err(e) if e.code() == ErrorCode::NotFound => true,
             Err(e) if in_doubt(&e) => {
@@ -91,18 +106,27 @@ impl ServiceManager {
         if let Some(c) = s.record.connection.clone()
             && !intent.has_step(CLOUD_DELETED)
         {
-            match self.inner.cloud.delete_cluster(&c.api_key, &c.cluster_id, None).await {
+            match self
+                .inner
+                .cloud
+                .delete_cluster(&c.api_key, &c.cluster_id, None)
+                .await
+            {
                 Ok(_) => report.actions.push("deleted the Cloud registration".into()),
                 // After a completed disconnect the Cloud forgets the cluster and revokes its key.
                 Err(e) if matches!(e.code(), ErrorCode::NotFound | ErrorCode::InvalidApiKey) => {
-                    report.actions.push("the Cloud registration was already gone".into())
+                    report
+                        .actions
+                        .push("the Cloud registration was already gone".into())
                 }
                 Err(e) => return Err(e),
             }
         }
         if !intent.has_step(ES_CLEARED) {
             self.inner.inference.delete_ccm().await?;
-            report.actions.push("removed the EIS key from Elasticsearch".into());
+            report
+                .actions
+                .push("removed the EIS key from Elasticsearch".into());
         }
         s.record.connection = None;
         self.persist(s).await?;

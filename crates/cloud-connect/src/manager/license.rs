@@ -21,7 +21,9 @@ impl ServiceManager {
             )));
         }
         if uid.trim().is_empty() || uid.chars().any(char::is_control) {
-            return Err(Error::invalid_input("the license uid is empty or malformed"));
+            return Err(Error::invalid_input(
+                "the license uid is empty or malformed",
+            ));
         }
         let license = License {
             license_type,

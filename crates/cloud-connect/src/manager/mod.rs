@@ -13,8 +13,8 @@ mod license;
 mod outcomes;
 mod reconcile;
 mod rotate;
-mod session;
 mod services;
+mod session;
 mod status;
 
 use std::sync::Arc;
@@ -117,7 +117,10 @@ pub(crate) fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 

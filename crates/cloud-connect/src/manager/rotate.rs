@@ -22,17 +22,32 @@ impl ServiceManager {
     pub async fn rotate_cluster_key(&self) -> Result<RotationOutcome> {
         let _writer = self.inner.writer.lock().await;
         let mut s = self.begin().await?;
-        let c = s.record.connection.clone().ok_or_else(Error::not_connected)?;
+        let c = s
+            .record
+            .connection
+            .clone()
+            .ok_or_else(Error::not_connected)?;
         let old = c.api_key.clone();
-        self.start_intent(&mut s, Operation::RotateClusterKey, Default::default(), Default::default(), |i| {
-            i.secrets.insert(PREVIOUS_KEY.to_owned(), old);
-        })
+        self.start_intent(
+            &mut s,
+            Operation::RotateClusterKey,
+            Default::default(),
+            Default::default(),
+            |i| {
+                i.secrets.insert(PREVIOUS_KEY.to_owned(), old);
+            },
+        )
         .await?;
         failpoint("rotate_cluster_key.after_intent");
 
         // Step 1: rotate. Compensation: a definite refusal changed nothing; an unknown outcome
         // is rolled forward by rotating again with the old key, which stays valid for 7 days.
-        let new_key = match self.inner.cloud.rotate_cluster_key(&c.api_key, &c.cluster_id, None).await {
+        let new_key = match self
+            .inner
+            .cloud
+            .rotate_cluster_key(&c.api_key, &c.cluster_id, None)
+            .await
+        {
             Ok(k) => k,
             Err(e) => return self.rotation_failed(&mut s, e, "cluster").await,
         };
@@ -58,7 +73,10 @@ impl ServiceManager {
         failpoint("rotate_cluster_key.after_store");
         // Step 3: confirm the new key works. Compensation: back to the previous key.
         if let Err(e) = self.inner.cloud.get_cluster(&new_key, &cluster_id).await {
-            return self.recover(s, e).await.and_then(|_| self.finish_rotation(s, "cluster", false));
+            return self
+                .recover(s, e)
+                .await
+                .and_then(|_| self.finish_rotation(s, "cluster", false));
         }
         self.step(s, VERIFIED).await?;
         failpoint("rotate_cluster_key.after_verify");
@@ -71,7 +89,12 @@ impl ServiceManager {
     }
 
     async fn revoke_old_cluster_keys(&self, key: &ApiKey, cluster_id: &str) -> bool {
-        match self.inner.cloud.revoke_pending_cluster_keys(key, cluster_id, None).await {
+        match self
+            .inner
+            .cloud
+            .revoke_pending_cluster_keys(key, cluster_id, None)
+            .await
+        {
             Ok(()) => true,
             Err(e) => {
                 tracing::warn!(code = %e.code(), "could not revoke the previous cluster key; it expires within 7 days");
@@ -80,14 +103,24 @@ impl ServiceManager {
         }
     }
 
-    fn finish_rotation(&self, _s: &mut Session, rotated: &str, revoked: bool) -> Result<RotationOutcome> {
+    fn finish_rotation(
+        &self,
+        _s: &mut Session,
+        rotated: &str,
+        revoked: bool,
+    ) -> Result<RotationOutcome> {
         Ok(RotationOutcome {
             rotated: rotated.into(),
             previous_key_revoked: revoked,
         })
     }
 
-    async fn rotation_failed(&self, s: &mut Session, e: Error, rotated: &str) -> Result<RotationOutcome> {
+    async fn rotation_failed(
+        &self,
+        s: &mut Session,
+        e: Error,
+        rotated: &str,
+    ) -> Result<RotationOutcome> {
         if in_doubt(&e) {
             self.recover(s, e).await?;
             return self.finish_rotation(s, rotated, true);
@@ -100,12 +133,22 @@ impl ServiceManager {
     /// into the record, installed in Elasticsearch, and only then are the old EIS keys revoked.
     pub async fn rotate_service_key(&self, service: Service) -> Result<RotationOutcome> {
         if service != Service::Eis {
-            return Err(Error::invalid_input("only the \"eis\" service has its own API key"));
+            return Err(Error::invalid_input(
+                "only the \"eis\" service has its own API key",
+            ));
         }
         let _writer = self.inner.writer.lock().await;
         let mut s = self.begin().await?;
-        let c = s.record.connection.clone().ok_or_else(Error::not_connected)?;
-        let current = self.inner.cloud.get_cluster(&c.api_key, &c.cluster_id).await?;
+        let c = s
+            .record
+            .connection
+            .clone()
+            .ok_or_else(Error::not_connected)?;
+        let current = self
+            .inner
+            .cloud
+            .get_cluster(&c.api_key, &c.cluster_id)
+            .await?;
         if !current.cluster.services.enabled(Service::Eis) {
             return Err(Error::new(
                 ErrorCode::Conflict,
@@ -113,8 +156,14 @@ impl ServiceManager {
             )
             .with_retryable(false));
         }
-        self.start_intent(&mut s, Operation::RotateServiceKey, Default::default(), Default::default(), |_| {})
-            .await?;
+        self.start_intent(
+            &mut s,
+            Operation::RotateServiceKey,
+            Default::default(),
+            Default::default(),
+            |_| {},
+        )
+        .await?;
         failpoint("rotate_service_key.after_intent");
 
         // Step 1: rotate. Compensation: a definite refusal changed nothing; an unknown outcome is
@@ -122,7 +171,12 @@ impl ServiceManager {
         let new_key = match self
             .inner
             .cloud
-            .rotate_service_key(&c.api_key, &c.cluster_id, Service::Eis, current.etag.as_ref())
+            .rotate_service_key(
+                &c.api_key,
+                &c.cluster_id,
+                Service::Eis,
+                current.etag.as_ref(),
+            )
             .await
         {
             Ok(k) => k,
@@ -136,18 +190,27 @@ impl ServiceManager {
     /// (step 3; compensation: reconcile installs the sealed key again), revoke the old EIS keys
     /// (step 4, best effort), clear the intent.
     async fn adopt_eis_key(&self, s: &mut Session, new_key: ApiKey) -> Result<RotationOutcome> {
-        let conn = s.record.connection.clone().ok_or_else(Error::not_connected)?;
+        let conn = s
+            .record
+            .connection
+            .clone()
+            .ok_or_else(Error::not_connected)?;
         s.intent_mut()?
             .secrets
             .insert(NEW_EIS_KEY.to_owned(), new_key.clone());
         self.step(s, STORED).await?;
         failpoint("rotate_service_key.after_store");
         if let Err(e) = self.inner.inference.put_ccm(&new_key).await {
-            return self.recover(s, e).await.and_then(|_| self.finish_rotation(s, "eis", true));
+            return self
+                .recover(s, e)
+                .await
+                .and_then(|_| self.finish_rotation(s, "eis", true));
         }
         self.step(s, ES_APPLIED).await?;
         failpoint("rotate_service_key.after_es");
-        let revoked = self.revoke_old_eis_keys(&conn.api_key, &conn.cluster_id).await;
+        let revoked = self
+            .revoke_old_eis_keys(&conn.api_key, &conn.cluster_id)
+            .await;
         self.finish(s).await?;
         Ok(RotationOutcome {
             rotated: "eis".into(),
@@ -177,19 +240,34 @@ impl ServiceManager {
         report: &mut ReconcileReport,
     ) -> Result<()> {
         let intent = s.intent_mut()?.clone();
-        let c = s.record.connection.clone().ok_or_else(Error::not_connected)?;
+        let c = s
+            .record
+            .connection
+            .clone()
+            .ok_or_else(Error::not_connected)?;
         if intent.has_step(VERIFIED) {
-            self.revoke_old_cluster_keys(&c.api_key, &c.cluster_id).await;
+            self.revoke_old_cluster_keys(&c.api_key, &c.cluster_id)
+                .await;
             report.rolled_forward = Some(true);
-            report.actions.push("revoked the previous cluster keys".into());
+            report
+                .actions
+                .push("revoked the previous cluster keys".into());
             return Ok(());
         }
         if intent.has_step(STORED) {
-            match self.inner.cloud.get_cluster(&c.api_key, &c.cluster_id).await {
+            match self
+                .inner
+                .cloud
+                .get_cluster(&c.api_key, &c.cluster_id)
+                .await
+            {
                 Ok(_) => {
-                    self.revoke_old_cluster_keys(&c.api_key, &c.cluster_id).await;
+                    self.revoke_old_cluster_keys(&c.api_key, &c.cluster_id)
+                        .await;
                     report.rolled_forward = Some(true);
-                    report.actions.push("confirmed the new cluster key and revoked the previous ones".into());
+                    report
+                        .actions
+                        .push("confirmed the new cluster key and revoked the previous ones".into());
                     return Ok(());
                 }
                 Err(e) if e.code() == ErrorCode::InvalidApiKey => {
@@ -202,7 +280,9 @@ impl ServiceManager {
                     }
                     self.persist(s).await?;
                     report.rolled_forward = Some(false);
-                    report.actions.push("the new cluster key was refused; restored the previous key".into());
+                    report
+                        .actions
+                        .push("the new cluster key was refused; restored the previous key".into());
                     return Ok(());
                 }
                 Err(e) => return Err(e),
@@ -210,16 +290,29 @@ impl ServiceManager {
         }
         // The rotation may or may not have happened; the stored key is still valid for at least
         // 7 days either way. Rotate again so that we hold the current key.
-        let new_key = self.inner.cloud.rotate_cluster_key(&c.api_key, &c.cluster_id, None).await?;
-        let conn = s.record.connection.as_mut().ok_or_else(Error::not_connected)?;
+        let new_key = self
+            .inner
+            .cloud
+            .rotate_cluster_key(&c.api_key, &c.cluster_id, None)
+            .await?;
+        let conn = s
+            .record
+            .connection
+            .as_mut()
+            .ok_or_else(Error::not_connected)?;
         conn.api_key = new_key.clone();
         conn.updated_at = now_rfc3339();
         s.intent_mut()?.steps.push(STORED.to_owned());
         self.persist(s).await?;
-        self.inner.cloud.get_cluster(&new_key, &c.cluster_id).await?;
+        self.inner
+            .cloud
+            .get_cluster(&new_key, &c.cluster_id)
+            .await?;
         self.revoke_old_cluster_keys(&new_key, &c.cluster_id).await;
         report.rolled_forward = Some(true);
-        report.actions.push("rotated the cluster key again and stored it".into());
+        report
+            .actions
+            .push("rotated the cluster key again and stored it".into());
         Ok(())
     }
 
@@ -230,7 +323,11 @@ impl ServiceManager {
         report: &mut ReconcileReport,
     ) -> Result<()> {
         let intent = s.intent_mut()?.clone();
-        let c = s.record.connection.clone().ok_or_else(Error::not_connected)?;
+        let c = s
+            .record
+            .connection
+            .clone()
+            .ok_or_else(Error::not_connected)?;
         report.rolled_forward = Some(true);
         if intent.has_step(ES_APPLIED) {
             self.revoke_old_eis_keys(&c.api_key, &c.cluster_id).await;
@@ -240,10 +337,16 @@ impl ServiceManager {
         let key = match intent.secrets.get(NEW_EIS_KEY) {
             Some(k) => k.clone(),
             None => {
-                let current = self.inner.cloud.get_cluster(&c.api_key, &c.cluster_id).await?;
+                let current = self
+                    .inner
+                    .cloud
+                    .get_cluster(&c.api_key, &c.cluster_id)
+                    .await?;
                 if !current.cluster.services.enabled(Service::Eis) {
                     report.rolled_forward = Some(false);
-                    report.actions.push("EIS is no longer enabled; nothing to rotate".into());
+                    report
+                        .actions
+                        .push("EIS is no longer enabled; nothing to rotate".into());
                     return Ok(());
                 }
                 let k = self
@@ -251,14 +354,18 @@ impl ServiceManager {
                     .cloud
                     .rotate_service_key(&c.api_key, &c.cluster_id, Service::Eis, None)
                     .await?;
-                s.intent_mut()?.secrets.insert(NEW_EIS_KEY.to_owned(), k.clone());
+                s.intent_mut()?
+                    .secrets
+                    .insert(NEW_EIS_KEY.to_owned(), k.clone());
                 self.persist(s).await?;
                 report.actions.push("rotated the EIS key again".into());
                 k
             }
         };
         self.inner.inference.put_ccm(&key).await?;
-        report.actions.push("installed the new EIS key in Elasticsearch".into());
+        report
+            .actions
+            .push("installed the new EIS key in Elasticsearch".into());
         self.revoke_old_eis_keys(&c.api_key, &c.cluster_id).await;
         Ok(())
     }

@@ -24,7 +24,11 @@ impl ServiceManager {
         }
         let _writer = self.inner.writer.lock().await;
         let mut s = self.begin().await?;
-        let c = s.record.connection.clone().ok_or_else(Error::not_connected)?;
+        let c = s
+            .record
+            .connection
+            .clone()
+            .ok_or_else(Error::not_connected)?;
         let cloud = &self.inner.cloud;
 
         // The prior state is what the Cloud says now (with its ETag), not the negation of the
@@ -45,8 +49,14 @@ impl ServiceManager {
             self.check_ccm_available().await?;
         }
         let prior: ServiceChanges = diff.keys().map(|svc| (*svc, !diff[svc])).collect();
-        self.start_intent(&mut s, Operation::UpdateServices, prior, diff.clone(), |_| {})
-            .await?;
+        self.start_intent(
+            &mut s,
+            Operation::UpdateServices,
+            prior,
+            diff.clone(),
+            |_| {},
+        )
+        .await?;
         failpoint("update_services.after_intent");
 
         // Step 1: PATCH the Cloud with If-Match. Compensation (`reconcile_update_services`):
@@ -61,7 +71,12 @@ impl ServiceManager {
             .await
         {
             Ok(p) => p,
-            Err(e) => return self.recover(&mut s, e).await.and_then(|_| Err(rolled_forward_unexpectedly())),
+            Err(e) => {
+                return self
+                    .recover(&mut s, e)
+                    .await
+                    .and_then(|_| Err(rolled_forward_unexpectedly()));
+            }
         };
         failpoint("update_services.after_patch");
         // The EIS key is sealed into the record before Elasticsearch is asked to use it.
@@ -71,7 +86,10 @@ impl ServiceManager {
         }
         intent.steps.push(PATCHED.to_owned());
         if let Err(e) = self.persist(&mut s).await {
-            return self.recover(&mut s, e).await.and_then(|_| Err(rolled_forward_unexpectedly()));
+            return self
+                .recover(&mut s, e)
+                .await
+                .and_then(|_| Err(rolled_forward_unexpectedly()));
         }
         failpoint("update_services.after_eis_key_stored");
 
@@ -90,7 +108,10 @@ impl ServiceManager {
             None => Ok(()),
         };
         if let Err(e) = es_result {
-            return self.recover(&mut s, e).await.and_then(|_| Err(rolled_forward_unexpectedly()));
+            return self
+                .recover(&mut s, e)
+                .await
+                .and_then(|_| Err(rolled_forward_unexpectedly()));
         }
         if diff.contains_key(&Service::Eis) {
             self.step(&mut s, ES_APPLIED).await?;
@@ -140,7 +161,11 @@ impl ServiceManager {
             report.actions.push("the update had completed".into());
             return Ok(());
         }
-        let c = s.record.connection.clone().ok_or_else(Error::not_connected)?;
+        let c = s
+            .record
+            .connection
+            .clone()
+            .ok_or_else(Error::not_connected)?;
         let cloud = &self.inner.cloud;
         let current = cloud.get_cluster(&c.api_key, &c.cluster_id).await?;
         let restore: ServiceChanges = intent
@@ -171,13 +196,17 @@ impl ServiceManager {
                     )
                 })?;
                 self.inner.inference.put_ccm(&key).await?;
-                report.actions.push("installed the re-issued EIS key in Elasticsearch".into());
+                report
+                    .actions
+                    .push("installed the re-issued EIS key in Elasticsearch".into());
             }
         }
         if intent.prior.get(&Service::Eis) == Some(&false) {
             // Elasticsearch may hold the key this operation installed; the Cloud revoked it.
             self.inner.inference.delete_ccm().await?;
-            report.actions.push("made sure Elasticsearch holds no EIS key".into());
+            report
+                .actions
+                .push("made sure Elasticsearch holds no EIS key".into());
         }
         Ok(())
     }

@@ -23,7 +23,8 @@ impl ServiceManager {
                 .status_flight
                 .lock()
                 .map_err(|_| Error::internal("status flight lock poisoned"))?;
-            slot.get_or_insert_with(|| Arc::new(OnceCell::new())).clone()
+            slot.get_or_insert_with(|| Arc::new(OnceCell::new()))
+                .clone()
         };
         let result = flight.get_or_init(|| self.read_status()).await.clone();
         if let Ok(mut slot) = self.inner.status_flight.lock()

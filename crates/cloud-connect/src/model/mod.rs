@@ -6,9 +6,7 @@ mod local;
 mod requests;
 mod user;
 
-pub use cluster::{
-    Cluster, ClusterMetadata, License, SelfManagedCluster, ServiceState, Services,
-};
+pub use cluster::{Cluster, ClusterMetadata, License, SelfManagedCluster, ServiceState, Services};
 pub use enums::{LicenseType, Service, SubscriptionState};
 pub use local::{CcmState, LocalClusterInfo, LocalLicense};
 pub use requests::{ClusterPatch, CreateCluster, SelfManagedPatch, ServiceToggle};
@@ -18,7 +16,11 @@ use crate::error::{Error, Result};
 
 /// Checks a Cloud Connected cluster id (`^[a-z0-9]{32}$`) before it goes into a URL.
 pub fn validate_cluster_id(id: &str) -> Result<()> {
-    if id.len() == 32 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
+    if id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
         Ok(())
     } else {
         Err(Error::invalid_input(
@@ -30,7 +32,9 @@ pub fn validate_cluster_id(id: &str) -> Result<()> {
 /// Checks an organization id (`^[a-z0-9]{1,32}$`) before it goes into a URL.
 pub fn validate_organization_id(id: &str) -> Result<()> {
     if (1..=32).contains(&id.len())
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     {
         Ok(())
     } else {

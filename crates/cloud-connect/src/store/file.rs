@@ -80,8 +80,9 @@ impl FileStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(self.io_error("read", e)),
         };
-        let json: Value = serde_json::from_slice(&bytes)
-            .map_err(|_| Error::storage(format!("{} is not a valid store file", self.path.display())))?;
+        let json: Value = serde_json::from_slice(&bytes).map_err(|_| {
+            Error::storage(format!("{} is not a valid store file", self.path.display()))
+        })?;
         if json.get("format").and_then(Value::as_str) != Some(FORMAT) {
             return Err(Error::storage(format!(
                 "{} has an unknown format",
@@ -126,8 +127,9 @@ impl FileStore {
         let open = |field: &str, sealed: &str| -> Result<ApiKey> {
             let (pt, kid) = keyring.open(sealed, &Self::aad(&cluster_id, field))?;
             used.borrow_mut().push(kid);
-            let s = std::str::from_utf8(&pt)
-                .map_err(|_| Error::new(ErrorCode::DecryptionFailed, "the stored secret is not text"))?;
+            let s = std::str::from_utf8(&pt).map_err(|_| {
+                Error::new(ErrorCode::DecryptionFailed, "the stored secret is not text")
+            })?;
             ApiKey::new(s.to_owned())
         };
         let record = ConnectionRecord::from_wire(&disk.record, &open)?;
@@ -137,7 +139,11 @@ impl FileStore {
         Ok((Some(record), ids))
     }
 
-    fn write_locked(&self, record: Option<&ConnectionRecord>, expected: &RecordVersion) -> Result<RecordVersion> {
+    fn write_locked(
+        &self,
+        record: Option<&ConnectionRecord>,
+        expected: &RecordVersion,
+    ) -> Result<RecordVersion> {
         let _lock = self.lock()?;
         let current = self.read()?;
         let current_version = current.as_ref().map_or(0, |d| d.version);
@@ -258,7 +264,11 @@ impl CredentialStore for FileStore {
         .await
     }
 
-    async fn save(&self, record: &ConnectionRecord, expected: &RecordVersion) -> Result<RecordVersion> {
+    async fn save(
+        &self,
+        record: &ConnectionRecord,
+        expected: &RecordVersion,
+    ) -> Result<RecordVersion> {
         let this = self.clone();
         let record = record.clone();
         let expected = expected.clone();

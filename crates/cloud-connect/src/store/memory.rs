@@ -50,38 +50,55 @@ impl MemoryStore {
 #[async_trait]
 impl CredentialStore for MemoryStore {
     async fn load(&self) -> Result<Loaded> {
-        let s = self.state.lock().map_err(|_| Error::storage("memory store poisoned"))?;
+        let s = self
+            .state
+            .lock()
+            .map_err(|_| Error::storage("memory store poisoned"))?;
         Ok(Loaded {
             record: s.0.clone(),
             version: RecordVersion(s.1.to_string()),
         })
     }
 
-    async fn save(&self, record: &ConnectionRecord, expected: &RecordVersion) -> Result<RecordVersion> {
+    async fn save(
+        &self,
+        record: &ConnectionRecord,
+        expected: &RecordVersion,
+    ) -> Result<RecordVersion> {
         let passing = self
             .pass_saves
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok();
         if !passing
             && self
-            .fail_saves
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
+                .fail_saves
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
         {
             return Err(Error::storage("injected storage failure"));
         }
-        let mut s = self.state.lock().map_err(|_| Error::storage("memory store poisoned"))?;
+        let mut s = self
+            .state
+            .lock()
+            .map_err(|_| Error::storage("memory store poisoned"))?;
         if s.1.to_string() != expected.0 {
             return Err(version_conflict());
         }
-        s.0 = if record.is_empty() { None } else { Some(record.clone()) };
+        s.0 = if record.is_empty() {
+            None
+        } else {
+            Some(record.clone())
+        };
         s.1 += 1;
         self.writes.fetch_add(1, Ordering::SeqCst);
         Ok(RecordVersion(s.1.to_string()))
     }
 
     async fn delete(&self, expected: &RecordVersion) -> Result<RecordVersion> {
-        let mut s = self.state.lock().map_err(|_| Error::storage("memory store poisoned"))?;
+        let mut s = self
+            .state
+            .lock()
+            .map_err(|_| Error::storage("memory store poisoned"))?;
         if s.1.to_string() != expected.0 {
             return Err(version_conflict());
         }

@@ -180,7 +180,8 @@ impl ConnectionRecord {
             organization_id: Option<String>,
             secrets: BTreeMap<String, String>,
         }
-        let bad = |e: serde_json::Error| Error::storage(format!("the stored record is malformed: {e}"));
+        let bad =
+            |e: serde_json::Error| Error::storage(format!("the stored record is malformed: {e}"));
         let connection = match value.get("connection") {
             None | Some(Value::Null) => None,
             Some(v) => {
@@ -200,7 +201,10 @@ impl ConnectionRecord {
                 let w: WireIntent = serde_json::from_value(v.clone()).map_err(bad)?;
                 let mut secrets = BTreeMap::new();
                 for (name, sealed) in &w.secrets {
-                    secrets.insert(name.clone(), open(&format!("intent.secrets.{name}"), sealed)?);
+                    secrets.insert(
+                        name.clone(),
+                        open(&format!("intent.secrets.{name}"), sealed)?,
+                    );
                 }
                 Some(Intent {
                     operation_id: w.operation_id,

@@ -28,7 +28,11 @@ pub trait CredentialStore: Send + Sync + std::fmt::Debug {
     async fn load(&self) -> Result<Loaded>;
     /// Writes `record` if the stored version is still `expected`; returns the new version. A
     /// mismatch is a [`ErrorCode::Conflict`] error ([`version_conflict`]).
-    async fn save(&self, record: &ConnectionRecord, expected: &RecordVersion) -> Result<RecordVersion>;
+    async fn save(
+        &self,
+        record: &ConnectionRecord,
+        expected: &RecordVersion,
+    ) -> Result<RecordVersion>;
     /// Removes the record if the stored version is still `expected`; returns the new version.
     async fn delete(&self, expected: &RecordVersion) -> Result<RecordVersion>;
     /// Re-encrypts every secret of the stored record under the primary encryption key, as one
