@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use cloud_connect::elasticsearch::{InferenceConfigurator, LocalCluster};
-use cloud_connect::model::{CcmState, LicenseType, LocalClusterInfo, LocalLicense};
+use cloud_connect::model::{CcmState, LocalClusterInfo, LocalLicense};
 use cloud_connect::{ApiKey, Error, ErrorCode, Result};
 use napi::Status;
 use napi::bindgen_prelude::Promise;
@@ -182,10 +182,6 @@ impl InferenceConfigurator for JsInference {
     }
 }
 
-fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
-    v.pointer(pointer).and_then(Value::as_str)
-}
-
 #[async_trait]
 impl LocalCluster for JsLocalCluster {
     async fn cluster_info(&self) -> Result<LocalClusterInfo> {
@@ -198,24 +194,7 @@ impl LocalCluster for JsLocalCluster {
             .map_err(es_failed(op, None))?
             .await
             .map_err(es_failed(op, None))?;
-        let info = LocalClusterInfo {
-            cluster_uuid: str_at(&body, "/cluster_uuid")
-                .unwrap_or_default()
-                .to_owned(),
-            cluster_name: str_at(&body, "/cluster_name")
-                .unwrap_or_default()
-                .to_owned(),
-            version: str_at(&body, "/version/number")
-                .unwrap_or_default()
-                .to_owned(),
-        };
-        if info.version.is_empty() {
-            return Err(Error::new(
-                ErrorCode::ElasticsearchRejected,
-                "Elasticsearch's GET / answer has no version.number",
-            ));
-        }
-        Ok(info)
+        LocalClusterInfo::from_root_response(&body)
     }
 
     async fn license(&self) -> Result<Option<LocalLicense>> {
@@ -228,18 +207,6 @@ impl LocalCluster for JsLocalCluster {
             .map_err(es_failed(op, None))?
             .await
             .map_err(es_failed(op, None))?;
-        Ok(
-            match (
-                str_at(&body, "/license/type"),
-                str_at(&body, "/license/uid"),
-            ) {
-                (Some(t), Some(uid)) => Some(LocalLicense {
-                    license_type: LicenseType::parse(t),
-                    uid: uid.to_owned(),
-                    status: str_at(&body, "/license/status").map(str::to_owned),
-                }),
-                _ => None,
-            },
-        )
+        Ok(LocalLicense::from_license_response(&body))
     }
 }

@@ -11,7 +11,7 @@ use super::error_body;
 use super::traits::{InferenceConfigurator, LocalCluster};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{HttpOptions, RawResponse, Transport};
-use crate::model::{CcmState, LicenseType, LocalClusterInfo, LocalLicense};
+use crate::model::{CcmState, LocalClusterInfo, LocalLicense};
 use crate::secret::ApiKey;
 
 /// Talks to the local Elasticsearch over HTTP(S).
@@ -177,36 +177,12 @@ impl LocalCluster for HttpElasticsearch {
                 "the server at the Elasticsearch URL is not Elasticsearch (no X-elastic-product header)",
             ));
         }
-        let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
-        let info = LocalClusterInfo {
-            cluster_uuid: s(json.get("cluster_uuid")).unwrap_or_default(),
-            cluster_name: s(json.get("cluster_name")).unwrap_or_default(),
-            version: s(json.pointer("/version/number")).unwrap_or_default(),
-        };
-        if info.version.is_empty() {
-            return Err(Error::new(
-                ErrorCode::ElasticsearchRejected,
-                "Elasticsearch's GET / answer has no version.number",
-            ));
-        }
-        Ok(info)
+        LocalClusterInfo::from_root_response(&json)
     }
 
     async fn license(&self) -> Result<Option<LocalLicense>> {
         let op = "read the license (GET /_license)";
         let (_, json) = self.json_ok(Method::GET, "_license", None, op).await?;
-        let Some(l) = json.get("license") else {
-            return Ok(None);
-        };
-        let t = l.get("type").and_then(Value::as_str);
-        let uid = l.get("uid").and_then(Value::as_str);
-        Ok(match (t, uid) {
-            (Some(t), Some(uid)) => Some(LocalLicense {
-                license_type: LicenseType::parse(t),
-                uid: uid.to_owned(),
-                status: l.get("status").and_then(Value::as_str).map(str::to_owned),
-            }),
-            _ => None,
-        })
+        Ok(LocalLicense::from_license_response(&json))
     }
 }
