@@ -729,3 +729,29 @@ async fn concurrent_status_calls_share_one_upstream_flight() {
     w.manager.status().await.unwrap();
     assert_eq!(w.sims.cloud().route_count("cloud.get_cluster") - before, 2);
 }
+
+#[tokio::test]
+async fn disconnect_with_a_revoked_stored_key_removes_the_local_connection() {
+    let w = world().await;
+    let id = w.connect().await;
+    // The stored key was revoked elsewhere (another client rotated and revoked pending keys).
+    assert!(w.sims.cloud().revoke_key(&w.stored_key().unwrap()));
+    assert_eq!(
+        w.manager.status().await.unwrap_err().code(),
+        ErrorCode::InvalidApiKey
+    );
+    let out = w.manager.disconnect().await.unwrap();
+    assert!(out.cloud_already_gone);
+    assert!(
+        w.store.snapshot().is_none(),
+        "the unusable record is gone: connect works again"
+    );
+    assert!(
+        w.sims.cloud().cluster(&id).is_some(),
+        "the Cloud registration was not touched"
+    );
+    w.manager
+        .connect(&w.sims.org_api_key(), ConnectOptions::default())
+        .await
+        .unwrap();
+}

@@ -66,7 +66,14 @@ function matchRoute(routes, method, pathname) {
     if (route.method !== method) continue
     if (route.pattern) {
       const m = route.pattern.exec(pathname)
-      if (m) return { route, params: m.slice(1).map(decodeURIComponent) }
+      if (m) {
+        // A malformed percent-encoding is the caller's error, never a crash of the server.
+        try {
+          return { route, params: m.slice(1).map(decodeURIComponent) }
+        } catch {
+          return { route, badPath: true }
+        }
+      }
     } else if (route.path === pathname) {
       return { route, params: [] }
     }
@@ -87,6 +94,7 @@ export function createHandler(routes, log) {
     const { pathname } = new URL(req.url ?? '/', 'http://localhost')
     const match = matchRoute(routes, req.method, pathname)
     if (!match) return sendError(res, 404, 'Not Found')
+    if (match.badPath) return sendError(res, 400, 'Invalid URL path encoding')
     const { route, params } = match
     const api = `${req.method} ${route.path}`
     try {

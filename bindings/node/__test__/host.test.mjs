@@ -73,6 +73,11 @@ describe('requests refused before the handler', () => {
     assertError(await api('PATCH', '/cluster_details', { body: {} }), 404, 'Not Found')
   })
 
+  test('a malformed percent-encoding in the path is 400 and the server keeps serving', async () => {
+    assertError(await api('POST', '/cluster/%E0%A4%A/rotate_api_key', { xsrf: false }), 400, 'Invalid URL path encoding')
+    assertError(await api('GET', '/nope'), 404, 'Not Found')
+  })
+
   test('a non-GET request without kbn-xsrf is 400', async () => {
     for (const r of ROUTES.filter((x) => x.method !== 'GET')) {
       assertError(await api(r.method, r.path, { body: r.body, xsrf: false }), 400, 'Request must contain a kbn-xsrf header.')

@@ -10,14 +10,24 @@ use crate::error::{Error, Result};
 pub struct ApiKey(SecretString);
 
 impl ApiKey {
-    /// Validates and wraps a key: it must not be empty or only whitespace, and must not contain
-    /// whitespace or control characters (it ends up in an HTTP header).
+    /// The longest key accepted, in characters (real keys are well under 200).
+    pub const MAX_LEN: usize = 1024;
+
+    /// Validates and wraps a key: it must not be empty or only whitespace, longer than
+    /// [`ApiKey::MAX_LEN`] characters, or contain whitespace or control characters anywhere (it
+    /// ends up in an HTTP header; a pasted trailing newline is refused, not silently changed).
     pub fn new(key: impl Into<String>) -> Result<Self> {
         let key: String = key.into();
         let secret = SecretString::from(key);
         let k = secret.expose_secret();
         if k.trim().is_empty() {
             return Err(Error::invalid_input("the API key is empty"));
+        }
+        if k.chars().count() > Self::MAX_LEN {
+            return Err(Error::invalid_input(format!(
+                "the API key is longer than {} characters",
+                Self::MAX_LEN
+            )));
         }
         if k.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err(Error::invalid_input(
@@ -63,5 +73,16 @@ mod tests {
             assert_eq!(e, Some(ErrorCode::InvalidInput), "{bad:?}");
         }
         assert!(ApiKey::new("essu_ok").is_ok());
+        assert!(
+            ApiKey::new("essu_ok\n").is_err(),
+            "a trailing newline is refused"
+        );
+        assert!(ApiKey::new("k".repeat(ApiKey::MAX_LEN)).is_ok());
+        assert_eq!(
+            ApiKey::new("k".repeat(ApiKey::MAX_LEN + 1))
+                .err()
+                .map(|e| e.code()),
+            Some(ErrorCode::InvalidInput)
+        );
     }
 }

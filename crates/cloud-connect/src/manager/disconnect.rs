@@ -15,7 +15,8 @@ const ES_CLEARED: &str = "es_cleared";
 impl ServiceManager {
     /// Disconnects: deletes the Cloud registration first (a Cloud 404 counts as done), then
     /// removes the EIS key from Elasticsearch, then deletes the stored record. When the Cloud
-    /// refuses the delete, the local record is kept.
+    /// refuses the delete, the local record is kept, except when it refuses the stored key itself
+    /// (401: revoked or expired), since that record can never be used again.
     pub async fn disconnect(&self) -> Result<DisconnectOutcome> {
         let _writer = self.inner.writer.lock().await;
         // Disconnect supersedes an interrupted operation that cannot be reconciled.
@@ -52,6 +53,19 @@ impl ServiceManager {
         {
             Ok(_) => false,
             Err(e) if e.code() == ErrorCode::NotFound => true,
+            // The stored key no longer works (revoked or expired): this connection cannot manage
+            // the registration any more, and keeping the record would leave no way out. The local
+            // side is cleaned up; the Cloud revokes the registration's keys on its own.
+            // Confirmed with a second call, so that one stray 401 never orphans a registration.
+            Err(e)
+                if e.code() == ErrorCode::InvalidApiKey
+                    && self.stored_key_rejected(&c.api_key, &c.cluster_id).await =>
+            {
+                tracing::warn!(
+                    "the stored Cloud key is no longer valid; removing the local connection only"
+                );
+                true
+            }
             Err(e) if in_doubt(&e) => {
                 self.recover(&mut s, e).await?;
                 return Ok(DisconnectOutcome {
@@ -93,6 +107,14 @@ impl ServiceManager {
             cloud_already_gone: gone,
             eis_key_removed: ccm == CcmState::Disabled,
         })
+    }
+
+    /// Whether the Cloud refuses the stored key itself (a read with it answers 401).
+    async fn stored_key_rejected(&self, key: &crate::ApiKey, cluster_id: &str) -> bool {
+        matches!(
+            self.inner.cloud.get_cluster(key, cluster_id).await,
+            Err(e) if e.code() == ErrorCode::InvalidApiKey
+        )
     }
 
     /// Completes an interrupted disconnect (roll forward: the user asked to disconnect).
