@@ -138,8 +138,10 @@ export async function startHost(env = process.env) {
       logger: log,
     })
   } catch (err) {
-    // Served routes report it (e.g. `encryption_key_missing`); GET /config still works.
-    setupError = err
+    // Served routes report it (e.g. `encryption_key_missing`, or a short key's `invalid_input`)
+    // as the server's own misconfiguration: 500, never a 4xx blaming the request. GET /config
+    // still works.
+    setupError = Object.assign(err, { statusCode: 500 })
     log.error('Cloud Connect could not be set up', { code: err?.code, reason: err?.message })
   }
   const client = () => {

@@ -137,6 +137,21 @@ describe('GET /config', () => {
   })
 })
 
+describe('a misconfigured host', () => {
+  test('a short encryption key is the server\'s fault: 500 on every route that needs it, not 400', async () => {
+    const short = await startHost(sim, { ENCRYPTION_KEY: 'too-short' })
+    try {
+      for (const r of ROUTES.filter((x) => x.path !== '/config')) {
+        const reply = await short.request(r.method, r.path, { body: r.body })
+        assert.equal(reply.status, 500, `${r.method} ${r.path}: ${JSON.stringify(reply.body)}`)
+        assert.equal(reply.body.attributes?.code, 'invalid_input')
+      }
+    } finally {
+      short.stop()
+    }
+  })
+})
+
 describe('not connected', () => {
   test('the five routes that need the stored key answer 503', async () => {
     for (const r of ROUTES.filter((x) => !['/config', '/authenticate'].includes(x.path))) {
