@@ -124,3 +124,49 @@ async fn file_store_is_owner_only_and_keeps_no_plaintext_key() {
         assert!(!text.contains(&k.key), "a key is stored in clear text");
     }
 }
+
+#[tokio::test]
+async fn a_record_edited_outside_the_library_is_refused() {
+    let sims = start_simulators().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("record.json");
+    let m = builder_for(&sims, fast_http())
+        .store_path(&path)
+        .build()
+        .unwrap();
+    m.connect(&sims.org_api_key(), ConnectOptions::default())
+        .await
+        .unwrap();
+    m.status().await.unwrap();
+    let original = std::fs::read_to_string(&path).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&original).unwrap();
+    // A forged intent would drive remote calls with the real key; an edited organization id
+    // would silently change what status reads. Both must be refused.
+    for forge in [
+        serde_json::json!({"operation_id": "x", "operation": "disconnect", "owner": "evil", "lease_expires_at_ms": 0, "prior": {}, "target": {}, "steps": [], "cluster_id": null, "organization_id": null, "secrets": {}}),
+    ] {
+        doc["record"]["intent"] = forge;
+        std::fs::write(&path, doc.to_string()).unwrap();
+        let e = m
+            .update_services([(Service::AutoOps, true)].into_iter().collect())
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::DecryptionFailed, "{e}");
+        assert!(e.message().contains("modified outside"), "{e}");
+    }
+    let mut doc: serde_json::Value = serde_json::from_str(&original).unwrap();
+    doc["record"]["connection"]["organization_id"] = serde_json::json!("999");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    assert_eq!(
+        m.status().await.unwrap_err().code(),
+        ErrorCode::DecryptionFailed
+    );
+    assert_eq!(
+        sims.cloud().clusters().len(),
+        1,
+        "nothing was deleted in the Cloud"
+    );
+    // The untouched file reads again.
+    std::fs::write(&path, &original).unwrap();
+    m.status().await.unwrap();
+}

@@ -1,6 +1,7 @@
 //! The encrypted file [`CredentialStore`], the embedded default.
 //!
-//! One JSON file holds a per-installation salt, a version counter and the record; every secret in
+//! One JSON file holds a per-installation salt, a version counter, the record and a seal that
+//! authenticates the version and the whole record; every secret in
 //! it is sealed (AES-256-GCM-SIV, key stretched once per process) with associated data binding the
 //! record type, record id, Cloud cluster id and field. Writes are atomic (temporary file, fsync,
 //! rename, fsync of the directory), owner-only (0600), and serialized across processes by an
@@ -39,6 +40,9 @@ struct OnDisk {
     salt: Vec<u8>,
     version: u64,
     record: Value,
+    /// An AEAD tag over the version and the whole record (empty plaintext, the record as
+    /// associated data): the non-secret fields are authenticated too.
+    seal: Option<String>,
 }
 
 /// What [`FileStore::reseal`] did.
@@ -103,7 +107,15 @@ impl FileStore {
             salt,
             version,
             record: json.get("record").cloned().unwrap_or(Value::Null),
+            seal: json.get("seal").and_then(Value::as_str).map(str::to_owned),
         }))
+    }
+
+    /// Associated data of the whole-record seal: the version and the record's JSON bytes.
+    fn record_aad(version: u64, record: &Value) -> Vec<u8> {
+        let mut aad = format!("{RECORD_TYPE}\0{RECORD_ID}\0record\0{version}\0").into_bytes();
+        aad.extend_from_slice(record.to_string().as_bytes());
+        aad
     }
 
     fn aad(cluster_id: &str, field: &str) -> Vec<u8> {
@@ -116,6 +128,31 @@ impl FileStore {
             return Ok((None, Vec::new()));
         }
         let keyring = Keyring::new(&self.keys, &disk.salt);
+        // Everything in the record, not only its secrets, must be as this library wrote it: an
+        // edited intent or organization id must never drive remote calls.
+        let seal = disk.seal.as_deref().ok_or_else(|| {
+            Error::new(
+                ErrorCode::DecryptionFailed,
+                "the stored record has no integrity seal",
+            )
+        })?;
+        keyring
+            .open(seal, &Self::record_aad(disk.version, &disk.record))
+            .map_err(|e| {
+                let sealed_with_known_key = seal
+                    .split('.')
+                    .nth(1)
+                    .is_some_and(|kid| keyring.find(kid).is_some());
+                if sealed_with_known_key {
+                    Error::new(
+                        ErrorCode::DecryptionFailed,
+                        "the stored record was modified outside this library (integrity check failed)",
+                    )
+                } else {
+                    // Sealed with a key that is not configured: say which, as for secrets.
+                    e
+                }
+            })?;
         let cluster_id = disk
             .record
             .pointer("/connection/cluster_id")
@@ -170,11 +207,19 @@ impl FileStore {
             }
         };
         let version = current_version + 1;
+        let seal = if wire.is_null() {
+            Value::Null
+        } else {
+            Value::String(
+                Keyring::new(&self.keys, &salt).seal(b"", &Self::record_aad(version, &wire))?,
+            )
+        };
         let doc = serde_json::json!({
             "format": FORMAT,
             "salt": B64.encode(&salt),
             "version": version,
             "record": wire,
+            "seal": seal,
         });
         self.write_atomically(doc.to_string().as_bytes())?;
         Ok(RecordVersion(version.to_string()))
