@@ -755,3 +755,26 @@ async fn disconnect_with_a_revoked_stored_key_removes_the_local_connection() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_call_after_an_update_never_joins_an_older_flight() {
+    let w = world().await;
+    w.connect().await;
+    w.sims.cloud().inject(FaultSpec::first(
+        "cloud.get_cluster",
+        1,
+        FaultKind::delay(std::time::Duration::from_millis(400)),
+    ));
+    // A slow status read starts before the update...
+    let m = w.manager.clone();
+    let early = tokio::spawn(async move { m.status().await });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    w.manager
+        .update_services(on(Service::AutoOps, true))
+        .await
+        .unwrap();
+    // ...a status asked for after the update sees the update.
+    let after = w.manager.status().await.unwrap();
+    assert!(after.cluster.services.enabled(Service::AutoOps));
+    early.await.unwrap().unwrap();
+}

@@ -129,8 +129,35 @@ function bindLogger(logger) {
   return bound
 }
 
+const SERVICES = ['auto_ops', 'eis']
+
+/** `{auto_ops?: boolean, eis?: boolean}` and nothing else: a misspelt service is an error, never dropped. */
+function checkServiceChanges(changes) {
+  if (changes === null || typeof changes !== 'object' || Array.isArray(changes)) {
+    throw invalidInput('service changes must be an object such as { eis: true }')
+  }
+  for (const [name, enabled] of Object.entries(changes)) {
+    if (!SERVICES.includes(name)) {
+      throw invalidInput(`unknown service ${JSON.stringify(name.slice(0, 64))}: expected "auto_ops" or "eis"`)
+    }
+    if (enabled !== undefined && typeof enabled !== 'boolean') throw invalidInput(`${name} must be a boolean`)
+  }
+  return changes
+}
+
+/** A timeout in whole milliseconds, 1 to 2^32 - 1 (the addon takes a u32). */
+function checkTimeout(options, name) {
+  const ms = options[name]
+  if (ms === undefined || ms === null) return
+  if (!Number.isInteger(ms) || ms < 1 || ms > 0xffffffff) {
+    throw invalidInput(`${name} must be a whole number of milliseconds from 1 to 4294967295`)
+  }
+}
+
 function adaptOptions(options) {
   if (options === null || typeof options !== 'object') throw invalidInput('options must be an object')
+  checkTimeout(options, 'requestTimeoutMs')
+  checkTimeout(options, 'connectTimeoutMs')
   const store = options.store
   if (store === null || typeof store !== 'object') {
     throw invalidInput("options.store must be { kind: 'file', path } or an object with load, save and delete")
@@ -177,7 +204,7 @@ class CloudConnect {
   }
 
   async updateServices(changes) {
-    return settle(() => this.#native.updateServices(changes))
+    return settle(() => this.#native.updateServices(checkServiceChanges(changes)))
   }
 
   async rotateClusterKey() {

@@ -136,6 +136,9 @@ describe('construction', () => {
     assert.match(noSave.message, /store\.save/)
     assertCloudConnectError(thrown(() => fileClient({ elasticsearch: undefined })), 'invalid_input', 400)
     assertCloudConnectError(thrown(() => fileClient({ requestTimeoutMs: 0 })), 'invalid_input', 400)
+    for (const bad of [-5, 1e300, 1.5, '100']) {
+      assertCloudConnectError(thrown(() => fileClient({ requestTimeoutMs: bad })), 'invalid_input', 400)
+    }
     assertCloudConnectError(thrown(() => fileClient({ store: { kind: 'file' } })), 'invalid_input', 400)
     assertCloudConnectError(thrown(() => new CloudConnect(null)), 'invalid_input', 400)
   })
@@ -183,6 +186,12 @@ describe('not connected', () => {
     assertCloudConnectError(await rejection(client.connect('')), 'invalid_input', 400)
     assertCloudConnectError(await rejection(client.connect(42)), 'invalid_input', 400)
     assertCloudConnectError(await rejection(client.updateServices('eis')), 'invalid_input', 400)
+    assertCloudConnectError(await rejection(client.updateServices(null)), 'invalid_input', 400)
+    // A misspelt service is refused, never silently dropped.
+    const typo = await rejection(client.updateServices({ eis: true, autoOps: true }))
+    assertCloudConnectError(typo, 'invalid_input', 400)
+    assert.match(typo.message, /unknown service "autoOps"/)
+    assertCloudConnectError(await rejection(client.updateServices({ eis: 'yes' })), 'invalid_input', 400)
     assertCloudConnectError(await rejection(client.rotateServiceKey('foo')), 'invalid_input', 400)
   })
 })

@@ -67,13 +67,15 @@ impl ServiceManager {
         Ok(s)
     }
 
-    /// Writes the session's record with compare-and-swap.
+    /// Writes the session's record with compare-and-swap. A status read already in flight may
+    /// predate this write, so later `status()` calls start a fresh one.
     pub(crate) async fn persist(&self, s: &mut Session) -> Result<()> {
         s.version = if s.record.is_empty() {
             self.inner.store.delete(&s.version).await?
         } else {
             self.inner.store.save(&s.record, &s.version).await?
         };
+        self.forget_status_flight();
         Ok(())
     }
 

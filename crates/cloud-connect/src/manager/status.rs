@@ -35,6 +35,14 @@ impl ServiceManager {
         result
     }
 
+    /// Detaches the status read in flight: callers already waiting on it keep its answer, later
+    /// callers start a new read (used after every write, so no one is handed pre-write state).
+    pub(crate) fn forget_status_flight(&self) {
+        if let Ok(mut slot) = self.inner.status_flight.lock() {
+            *slot = None;
+        }
+    }
+
     async fn read_status(&self) -> Result<Status> {
         let s = self.read_session().await?;
         let c = s.record.connection.ok_or_else(Error::not_connected)?;
