@@ -170,3 +170,56 @@ async fn a_record_edited_outside_the_library_is_refused() {
     std::fs::write(&path, &original).unwrap();
     m.status().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_unreadable_record_can_be_discarded_and_connect_starts_over() {
+    let sims = start_simulators().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("record.json");
+    let m = builder_for(&sims, fast_http())
+        .store_path(&path)
+        .build()
+        .unwrap();
+    m.connect(&sims.org_api_key(), ConnectOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        m.discard_unreadable_record().await.unwrap_err().code(),
+        ErrorCode::InvalidInput,
+        "a readable record is disconnected, not discarded"
+    );
+
+    // The encryption key changed and the old one is gone: nothing can read the record.
+    let other = builder_for(&sims, fast_http())
+        .encryption_key("another-encryption-key-of-32-chars!!")
+        .store_path(&path)
+        .build()
+        .unwrap();
+    assert_eq!(
+        other.status().await.unwrap_err().code(),
+        ErrorCode::DecryptionFailed
+    );
+    assert_eq!(
+        other
+            .connect(&sims.org_api_key(), ConnectOptions::default())
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::DecryptionFailed
+    );
+    other.discard_unreadable_record().await.unwrap();
+    other
+        .connect(&sims.org_api_key(), ConnectOptions::default())
+        .await
+        .unwrap();
+    other.status().await.unwrap();
+
+    // A corrupt file too.
+    std::fs::write(&path, b"{ not json").unwrap();
+    assert_eq!(other.status().await.unwrap_err().code(), ErrorCode::Storage);
+    other.discard_unreadable_record().await.unwrap();
+    assert_eq!(
+        other.status().await.unwrap_err().code(),
+        ErrorCode::NotConnected
+    );
+}

@@ -109,6 +109,28 @@ impl ServiceManager {
         })
     }
 
+    /// The way out when the stored record cannot be read at all (sealed with a key that is no
+    /// longer configured, or a corrupt file): forgets it locally so that `connect` can start over.
+    /// Nothing remote is touched (without the key nothing can be); the old Cloud registration, if
+    /// any, is returned by the Cloud's idempotent create on the next organization-key connect.
+    /// A readable record is refused with `invalid_input`: use `disconnect()` for it.
+    pub async fn discard_unreadable_record(&self) -> Result<()> {
+        let _writer = self.inner.writer.lock().await;
+        match self.inner.store.load().await {
+            Ok(loaded) if loaded.record.is_some() => Err(Error::invalid_input(
+                "the stored record is readable; use disconnect() to remove the connection",
+            )),
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.code(), ErrorCode::DecryptionFailed | ErrorCode::Storage) => {
+                tracing::warn!(code = %e.code(), "discarding a stored record that cannot be read");
+                self.inner.store.discard().await?;
+                self.forget_status_flight();
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Whether the Cloud refuses the stored key itself (a read with it answers 401).
     async fn stored_key_rejected(&self, key: &crate::ApiKey, cluster_id: &str) -> bool {
         matches!(

@@ -263,6 +263,26 @@ impl FileStore {
         Ok(())
     }
 
+    /// Replaces whatever the file holds (readable or not) by an empty record, under the lock.
+    fn discard_locked(&self) -> Result<()> {
+        let _lock = self.lock()?;
+        let previous = fs::read(&self.path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .and_then(|j| j.get("version").and_then(Value::as_u64))
+            .unwrap_or(0);
+        let mut salt = vec![0u8; 16];
+        rand::rng().fill_bytes(&mut salt);
+        let doc = serde_json::json!({
+            "format": FORMAT,
+            "salt": B64.encode(&salt),
+            "version": previous + 1,
+            "record": Value::Null,
+            "seal": Value::Null,
+        });
+        self.write_atomically(doc.to_string().as_bytes())
+    }
+
     /// Re-seals every secret of the record under the primary key (encryption-key rotation), as one
     /// compare-and-swap write. Reports which keys had sealed it.
     pub async fn reseal(&self) -> Result<ResealReport> {
@@ -324,6 +344,11 @@ impl CredentialStore for FileStore {
         let this = self.clone();
         let expected = expected.clone();
         blocking(move || this.write_locked(None, &expected)).await
+    }
+
+    async fn discard(&self) -> Result<()> {
+        let this = self.clone();
+        blocking(move || this.discard_locked()).await
     }
 
     async fn reseal(&self) -> Result<ResealReport> {

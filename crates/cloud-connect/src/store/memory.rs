@@ -94,6 +94,17 @@ impl CredentialStore for MemoryStore {
         Ok(RecordVersion(s.1.to_string()))
     }
 
+    async fn discard(&self) -> Result<()> {
+        let mut s = self
+            .state
+            .lock()
+            .map_err(|_| Error::storage("memory store poisoned"))?;
+        s.0 = None;
+        s.1 += 1;
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
     async fn delete(&self, expected: &RecordVersion) -> Result<RecordVersion> {
         let mut s = self
             .state

@@ -44,6 +44,14 @@ pub trait CredentialStore: Send + Sync + std::fmt::Debug {
             "this credential store does not encrypt its record, so there is nothing to re-encrypt",
         ))
     }
+    /// Removes the stored record without reading it (it may be undecryptable or corrupt), so
+    /// that a new `connect` can start over. Stores that cannot do this (the default) answer
+    /// `invalid_input`.
+    async fn discard(&self) -> Result<()> {
+        Err(Error::invalid_input(
+            "this credential store cannot discard an unreadable record",
+        ))
+    }
 }
 
 /// The error every store returns when the stored version is not the expected one.
