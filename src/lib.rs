@@ -33,14 +33,41 @@ pub async fn start_simulators() -> Simulators {
 
 /// A builder wired to the simulators (Cloud URL, Elasticsearch URL and credentials).
 pub fn builder_for(sims: &Simulators, http: HttpOptions) -> ServiceManagerBuilder {
+    builder_for_urls(
+        &sims.cloud_url(),
+        &sims.es_url(),
+        &sims.es_authorization(),
+        http,
+    )
+}
+
+/// The same from the simulators' printed addresses (for a child process that only has them).
+pub fn builder_for_urls(
+    cloud_url: &str,
+    es_url: &str,
+    es_authorization: &str,
+    http: HttpOptions,
+) -> ServiceManagerBuilder {
     ServiceManagerBuilder::new()
-        .cloud_url(sims.cloud_url())
+        .cloud_url(cloud_url)
         .elasticsearch(
-            sims.es_url(),
-            EsCredentials::Header(sims.es_authorization().into()),
+            es_url,
+            EsCredentials::Header(es_authorization.to_owned().into()),
         )
         .http_options(http)
         .encryption_key(DEMO_ENCRYPTION_KEY)
+}
+
+/// Reads the record of a file store sealed with [`DEMO_ENCRYPTION_KEY`] (a test's own view,
+/// independent of any manager).
+pub async fn load_demo_file_record(
+    path: &std::path::Path,
+) -> cloud_connect::Result<Option<cloud_connect::store::ConnectionRecord>> {
+    let keys = cloud_connect::crypto::EncryptionKeys::primary_only(DEMO_ENCRYPTION_KEY)?;
+    Ok(cloud_connect::store::FileStore::new(path, keys)
+        .load()
+        .await?
+        .record)
 }
 
 /// A manager over the simulators with the given store.

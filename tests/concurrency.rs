@@ -6,13 +6,12 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use cloud_connect::elasticsearch::EsCredentials;
-use cloud_connect::store::{CredentialStore, FileStore};
-use cloud_connect::{ConnectOptions, ErrorCode, Service, ServiceManager, ServiceManagerBuilder};
-use cloud_connect_workspace::{DEMO_ENCRYPTION_KEY, fast_http, start_simulators};
+use cloud_connect::{ConnectOptions, ErrorCode, Service, ServiceManager};
+use cloud_connect_workspace::{
+    builder_for_urls, fast_http, load_demo_file_record, start_simulators,
+};
 use serde_json::{Value, json};
 
 const CHILD_ENV: &str = "CLOUD_CONNECT_CONCURRENCY_CHILD";
@@ -21,11 +20,7 @@ const UPDATES_PER_PROCESS: usize = 50;
 
 fn manager(spec: &Value) -> ServiceManager {
     let s = |k: &str| spec[k].as_str().unwrap().to_owned();
-    ServiceManagerBuilder::new()
-        .cloud_url(s("cloud_url"))
-        .elasticsearch(s("es_url"), EsCredentials::Header(s("es_auth").into()))
-        .http_options(fast_http())
-        .encryption_key(DEMO_ENCRYPTION_KEY)
+    builder_for_urls(&s("cloud_url"), &s("es_url"), &s("es_auth"), fast_http())
         .store_path(s("store"))
         .build()
         .unwrap()
@@ -181,13 +176,6 @@ async fn two_processes_one_writer_at_a_time() {
     }
     // No torn file: it parses and decrypts; no intent is left; the three views agree.
     std::thread::sleep(Duration::from_millis(10));
-    let record = FileStore::new(
-        Path::new(&store),
-        cloud_connect::crypto::EncryptionKeys::primary_only(DEMO_ENCRYPTION_KEY).unwrap(),
-    )
-    .load()
-    .await
-    .unwrap()
-    .record;
+    let record = load_demo_file_record(&store).await.unwrap();
     common::agreement(&sims, record.as_ref()).unwrap();
 }

@@ -13,10 +13,11 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::time::Duration;
 
-use cloud_connect::store::{CredentialStore, FileStore};
 use cloud_connect::{ConnectOptions, FAILPOINTS, ManagerOptions, Service, ServiceManager};
 use cloud_connect_testkit::Simulators;
-use cloud_connect_workspace::{DEMO_ENCRYPTION_KEY, builder_for, fast_http, start_simulators};
+use cloud_connect_workspace::{
+    builder_for, builder_for_urls, fast_http, load_demo_file_record, start_simulators,
+};
 use serde_json::{Value, json};
 
 const CHILD_ENV: &str = "CLOUD_CONNECT_CRASH_CHILD";
@@ -28,14 +29,7 @@ fn manager(
     store: &Path,
     lease: Duration,
 ) -> ServiceManager {
-    cloud_connect::ServiceManagerBuilder::new()
-        .cloud_url(cloud_url)
-        .elasticsearch(
-            es_url,
-            cloud_connect::elasticsearch::EsCredentials::Header(es_auth.to_owned().into()),
-        )
-        .http_options(fast_http())
-        .encryption_key(DEMO_ENCRYPTION_KEY)
+    builder_for_urls(cloud_url, es_url, es_auth, fast_http())
         .store_path(store)
         .manager_options(ManagerOptions {
             lease_timeout: lease,
@@ -150,14 +144,7 @@ async fn crash_matrix() {
             Duration::from_secs(60),
         );
         let report = m.reconcile().await;
-        let record = FileStore::new(
-            &store,
-            cloud_connect::crypto::EncryptionKeys::primary_only(DEMO_ENCRYPTION_KEY).unwrap(),
-        )
-        .load()
-        .await
-        .unwrap()
-        .record;
+        let record = load_demo_file_record(&store).await.unwrap();
         match (&report, common::agreement(&sims, record.as_ref())) {
             (Ok(r), Ok(())) => {
                 recovered += 1;

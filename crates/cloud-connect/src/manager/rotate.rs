@@ -76,7 +76,7 @@ impl ServiceManager {
             return self
                 .recover(s, e)
                 .await
-                .and_then(|_| self.finish_rotation(s, "cluster", false));
+                .and_then(|_| rotated("cluster", false));
         }
         self.step(s, VERIFIED).await?;
         failpoint("rotate_cluster_key.after_verify");
@@ -103,27 +103,15 @@ impl ServiceManager {
         }
     }
 
-    fn finish_rotation(
-        &self,
-        _s: &mut Session,
-        rotated: &str,
-        revoked: bool,
-    ) -> Result<RotationOutcome> {
-        Ok(RotationOutcome {
-            rotated: rotated.into(),
-            previous_key_revoked: revoked,
-        })
-    }
-
     async fn rotation_failed(
         &self,
         s: &mut Session,
         e: Error,
-        rotated: &str,
+        what: &str,
     ) -> Result<RotationOutcome> {
         if in_doubt(&e) {
             self.recover(s, e).await?;
-            return self.finish_rotation(s, rotated, true);
+            return rotated(what, true);
         }
         let _ = self.finish(s).await;
         Err(e)
@@ -201,10 +189,7 @@ impl ServiceManager {
         self.step(s, STORED).await?;
         failpoint("rotate_service_key.after_store");
         if let Err(e) = self.inner.inference.put_ccm(&new_key).await {
-            return self
-                .recover(s, e)
-                .await
-                .and_then(|_| self.finish_rotation(s, "eis", true));
+            return self.recover(s, e).await.and_then(|_| rotated("eis", true));
         }
         self.step(s, ES_APPLIED).await?;
         failpoint("rotate_service_key.after_es");
@@ -369,4 +354,12 @@ impl ServiceManager {
         self.revoke_old_eis_keys(&c.api_key, &c.cluster_id).await;
         Ok(())
     }
+}
+
+/// The outcome of a rotation that completed (possibly through recovery).
+fn rotated(what: &str, previous_key_revoked: bool) -> Result<RotationOutcome> {
+    Ok(RotationOutcome {
+        rotated: what.into(),
+        previous_key_revoked,
+    })
 }

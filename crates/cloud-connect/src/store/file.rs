@@ -195,10 +195,10 @@ impl FileStore {
                 s
             }
         };
+        let keyring = Keyring::new(&self.keys, &salt);
         let wire = match record.filter(|r| !r.is_empty()) {
             None => Value::Null,
             Some(r) => {
-                let keyring = Keyring::new(&self.keys, &salt);
                 let cluster_id = r.cluster_id().to_owned();
                 let seal = |field: &str, key: &ApiKey| {
                     keyring.seal(key.expose().as_bytes(), &Self::aad(&cluster_id, field))
@@ -210,9 +210,7 @@ impl FileStore {
         let seal = if wire.is_null() {
             Value::Null
         } else {
-            Value::String(
-                Keyring::new(&self.keys, &salt).seal(b"", &Self::record_aad(version, &wire))?,
-            )
+            Value::String(keyring.seal(b"", &Self::record_aad(version, &wire))?)
         };
         let doc = serde_json::json!({
             "format": FORMAT,
